@@ -1,0 +1,59 @@
+import type { CoreContext } from "../../src/plugins/core-context.js";
+
+/**
+ * Shows how the bot is doing: version, uptime, backend, plugins and memory.
+ * @example !status
+ */
+export function status(ctx: CoreContext): string {
+  const { host } = ctx;
+  const plugins = host.plugins();
+  const active = plugins.filter((p) => p.state === "active");
+  const mem = process.memoryUsage();
+  return [
+    `Errand ${host.version}, up ${formatDuration(Date.now() - host.startedAt.getTime())}, on ${host.backendName}.`,
+    `Plugins: ${active.length} active of ${plugins.length} (${active.map((p) => p.name).join(", ")}).`,
+    `Memory: ${mib(mem.rss)} MiB resident, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB.`,
+  ].join("\n");
+}
+
+/**
+ * Shows how long the bot has been running.
+ * @example !uptime
+ */
+export function uptime(ctx: CoreContext): string {
+  const since = ctx.host.startedAt;
+  return `Up ${formatDuration(Date.now() - since.getTime())}, since ${since.toISOString()}.`;
+}
+
+/**
+ * Shows which Errand this is: version, Node.js and backend.
+ * @example !about
+ */
+export function about(ctx: CoreContext): string {
+  return (
+    `Errand ${ctx.host.version}: a ChatOps bot that manages itself from chat. ` +
+    `Node.js ${process.version}, backend ${ctx.host.backendName}. Type \`${ctx.host.prefix}help\` to begin.`
+  );
+}
+
+// "3d 4h", "2m 3s", "12s"
+function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const parts: [number, string][] = [
+    [Math.floor(s / 86400), "d"],
+    [Math.floor((s % 86400) / 3600), "h"],
+    [Math.floor((s % 3600) / 60), "m"],
+    [s % 60, "s"],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  if (first === -1) return "0s";
+  return parts
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, u]) => `${n}${u}`)
+    .join(" ");
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}

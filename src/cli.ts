@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * `errand start|init|docs`. Exit codes: 0 done, 1 failed while running, 2 bad usage or configuration
+ * (the message says which flag or key, and what is expected).
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ConsoleBackend } from "./backends/console.js";
+import { Bot } from "./bot.js";
+import { renderInitConfig } from "./cli/init-config.js";
+import { renderUsage } from "./cli/usage.js";
+import { loadConfig } from "./config/load-config.js";
+import { configFlag } from "./config/settings.js";
+import { renderMarkdownReference } from "./docs/render-markdown.js";
+import { ConfigError, isErrandError } from "./errors.js";
+import { createLogger } from "./log.js";
+import { hostVersion } from "./paths.js";
+import { loadCoreCatalog } from "./plugins/core-catalog.js";
+
+class UsageExit extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+      return start(rest);
+    case "init":
+      return init(rest);
+    case "docs":
+      return docs(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(renderUsage());
+      return command === undefined ? 2 : 0;
+    case "--version":
+    case "-v":
+      process.stdout.write(`${hostVersion}\n`);
+      return 0;
+    default:
+      throw new UsageExit(`Unknown command "${command}". Commands: start, init, docs, help.`);
+  }
+}
+
+async function start(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(renderUsage());
+    return 0;
+  }
+  const config = loadConfig(argv);
+  const log = createLogger(config.dataDir, config.logLevel);
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const backend = new ConsoleBackend({
+    input: process.stdin,
+    output: process.stdout,
+    interactive,
+    botName: config.botName,
+    greeting: `Errand ${hostVersion} on the console. You are operator. Type ${config.prefix}help; /quit to leave.`,
+  });
+  const bot = await Bot.create(config, backend, log);
+  const stop = () => void bot.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  // A closed stdout (`| head`) ends the session instead of crashing it.
+  process.stdout.on("error", stop);
+  await bot.run();
+  return 0;
+}
+
+function init(argv: string[]): number {
+  const { values } = parseStrict(argv, { config: { type: "string" }, force: { type: "boolean" } });
+  const file = resolve(values.config ?? configFlag.defaultFile);
+  if (existsSync(file) && !values.force) {
+    throw new UsageExit(`${file} already exists; edit it, or run \`errand init --force\` to overwrite it.`);
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderInitConfig());
+  const config = loadConfig(["--config", file]);
+  mkdirSync(config.dataDir, { recursive: true });
+  process.stdout.write(
+    `Wrote ${file} and created ${config.dataDir}. Start with: errand start --config ${file}\n`,
+  );
+  return 0;
+}
+
+function docs(argv: string[]): number {
+  const { values } = parseStrict(argv, { out: { type: "string" }, prefix: { type: "string" } });
+  const markdown = renderMarkdownReference(loadCoreCatalog(), values.prefix ?? "!");
+  if (values.out) {
+    writeFileSync(resolve(values.out), markdown);
+    process.stdout.write(`Wrote ${resolve(values.out)}\n`);
+  } else {
+    process.stdout.write(markdown);
+  }
+  return 0;
+}
+
+function parseStrict<T extends Record<string, { type: "string" | "boolean" }>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageExit((err as Error).message);
+  }
+}
+
+async function exit(code: number): Promise<never> {
+  // Let everything written to stdout reach a pipe before the process goes.
+  await new Promise<void>((done) =>
+    process.stdout.writableLength === 0 ? done() : process.stdout.write("", () => done()),
+  );
+  process.exit(code);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageExit || err instanceof ConfigError) {
+      process.stderr.write(`errand: ${err.message}\n`);
+      return exit(2);
+    }
+    process.stderr.write(
+      isErrandError(err) ? `errand: ${err.message}\n` : `errand: ${(err as Error)?.stack ?? err}\n`,
+    );
+    return exit(1);
+  },
+);

@@ -1,0 +1,114 @@
+/**
+ * The one table of bot settings. Flags, ERRAND_* environment variables, the config file's JSON Schema,
+ * `errand init`'s commented config and `errand start --help` are all derived from it, so the four ways
+ * of setting a value cannot drift apart.
+ */
+export type SettingType = "string" | "integer" | "list";
+
+export interface Setting {
+  /** Key in the config file. */
+  key: string;
+  /** Command-line flag, without the dashes. */
+  flag: string;
+  env: string;
+  type: SettingType;
+  /** One line for `--help` and `errand init`. */
+  description: string;
+  /** What a good value looks like, for error messages. */
+  expected: string;
+  /** JSON Schema of the value (in the config file; flags and env are converted first). */
+  schema: Record<string, unknown>;
+  default: unknown;
+}
+
+const identityList = {
+  type: "array",
+  items: { type: "string", pattern: "^[a-z]+:[^\\s]+$" },
+  description: "identities like console:operator or slack:U123",
+};
+
+export const settings: readonly Setting[] = [
+  {
+    key: "dataDir",
+    expected: "a directory path",
+    flag: "data-dir",
+    env: "ERRAND_DATA_DIR",
+    type: "string",
+    description: "where all state lives (database, installed repos, logs, backups)",
+    schema: { type: "string", minLength: 1 },
+    default: "./data",
+  },
+  {
+    key: "backend",
+    expected: "console",
+    flag: "backend",
+    env: "ERRAND_BACKEND",
+    type: "string",
+    description: "chat backend: console (stdin/stdout)",
+    schema: { type: "string", enum: ["console"] },
+    default: "console",
+  },
+  {
+    key: "prefix",
+    expected: '1 to 8 characters without spaces, like "!" or "?"',
+    flag: "prefix",
+    env: "ERRAND_PREFIX",
+    type: "string",
+    description: "what starts a command in a room",
+    schema: { type: "string", minLength: 1, maxLength: 8, pattern: "^\\S+$" },
+    default: "!",
+  },
+  {
+    key: "botName",
+    expected: 'letters, digits, "_", "." or "-", at most 40',
+    flag: "bot-name",
+    env: "ERRAND_BOT_NAME",
+    type: "string",
+    description: "the bot's name: @NAME at the start of a message addresses it",
+    schema: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,40}$" },
+    default: "errand",
+  },
+  {
+    key: "admins",
+    expected: "a list of identities like console:operator or slack:U123",
+    flag: "admins",
+    env: "ERRAND_ADMINS",
+    type: "list",
+    description: "admin identities (comma-separated on the command line); cannot be changed from chat",
+    schema: identityList,
+    default: ["console:operator"],
+  },
+  {
+    key: "trustedBots",
+    expected: "a list of identities like console:ci-bot or slack:B123",
+    flag: "trusted-bots",
+    env: "ERRAND_TRUSTED_BOTS",
+    type: "list",
+    description: "bots and integrations whose messages may run commands (others are ignored)",
+    schema: identityList,
+    default: [],
+  },
+  {
+    key: "maxMessageLength",
+    expected: "a whole number from 16 to 1000000",
+    flag: "max-message-length",
+    env: "ERRAND_MAX_MESSAGE_LENGTH",
+    type: "integer",
+    description: "longer messages are refused with a clear reply instead of being parsed",
+    schema: { type: "integer", minimum: 16, maximum: 1_000_000 },
+    default: 40_000,
+  },
+  {
+    key: "logLevel",
+    expected: "error, warn, info or debug",
+    flag: "log-level",
+    env: "ERRAND_LOG_LEVEL",
+    type: "string",
+    description: "log file detail: error, warn, info or debug (the log is DATA_DIR/errand.log)",
+    schema: { type: "string", enum: ["error", "warn", "info", "debug"] },
+    default: "info",
+  },
+];
+
+/** Flags that are not settings but choose where settings come from. */
+export const configFlag = { flag: "config", env: "ERRAND_CONFIG", defaultFile: "errand.config.json" };

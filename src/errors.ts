@@ -1,0 +1,74 @@
+/**
+ * Every error Errand means a user to read. Each has a stable string `code` from one enum, so tests and
+ * callers branch on the code, never on the wording. Anything that is not an ErrandError is a bug: it is
+ * logged with its stack and the user gets a short apology with an id.
+ */
+export enum ErrorCode {
+  ConfigInvalid = "CONFIG_INVALID",
+  UsageError = "USAGE_ERROR",
+  UnknownCommand = "UNKNOWN_COMMAND",
+  DuplicateCommand = "DUPLICATE_COMMAND",
+  NotAllowed = "NOT_ALLOWED",
+  MessageTooLong = "MESSAGE_TOO_LONG",
+  DocsInvalid = "DOCS_INVALID",
+  StorageLocked = "STORAGE_LOCKED",
+  NotFound = "NOT_FOUND",
+}
+
+export class ErrandError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad configuration: start-up stops with this message and exit code 2. */
+export class ConfigError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ConfigInvalid, message, options);
+  }
+}
+
+/** A command was called with the wrong arguments; the message carries the usage line. */
+export class UsageError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.UsageError, message);
+  }
+}
+
+export class DuplicateCommandError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.DuplicateCommand, message);
+  }
+}
+
+export class NotAllowedError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.NotAllowed, message);
+  }
+}
+
+/** A command's documentation is missing or malformed (a build-time error for plugin authors). */
+export class DocsError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.DocsInvalid, message);
+  }
+}
+
+export class StorageLockedError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StorageLocked, message, options);
+  }
+}
+
+export class NotFoundError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.NotFound, message);
+  }
+}
+
+export function isErrandError(err: unknown): err is ErrandError {
+  return err instanceof ErrandError;
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Level } from "level";
+import { StorageLockedError } from "../errors.js";
+
+/** The sublevels of the one database: one per concern, so a concern cannot read or clobber another's keys. */
+export type SublevelName = "meta" | "history" | "plugin-store";
+
+export type JsonSublevel = ReturnType<Level<string, unknown>["sublevel"]> & {};
+
+/**
+ * The bot's state: one LevelDB in DATA_DIR/db. LevelDB's write-ahead log makes every acknowledged
+ * write survive a crash, which is what Errbot's shelf files never managed.
+ */
+export class Store {
+  readonly #db: Level<string, unknown>;
+  readonly #sublevels = new Map<string, JsonSublevel>();
+
+  private constructor(db: Level<string, unknown>) {
+    this.#db = db;
+  }
+
+  static async open(dataDir: string): Promise<Store> {
+    const location = join(dataDir, "db");
+    mkdirSync(location, { recursive: true });
+    const db = new Level<string, unknown>(location, { valueEncoding: "json" });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if (cause?.code === "LEVEL_LOCKED") {
+        throw new StorageLockedError(
+          `The database in ${location} is in use by another Errand. Stop that one, or start this one ` +
+            "with another --data-dir.",
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    return new Store(db);
+  }
+
+  sublevel(name: SublevelName): JsonSublevel {
+    let s = this.#sublevels.get(name);
+    if (!s) {
+      s = this.#db.sublevel<string, unknown>(name, { valueEncoding: "json" }) as JsonSublevel;
+      this.#sublevels.set(name, s);
+    }
+    return s;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

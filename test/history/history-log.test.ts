@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { HistoryLog } from "../../src/history/history-log.js";
+import { Store } from "../../src/storage/store.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+describe("HistoryLog", () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let store: Store;
+  beforeEach(async () => {
+    dir = makeTempDir();
+    store = await Store.open(dir.path);
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  it("numbers each user's commands from 1, separately per user", async () => {
+    const h = new HistoryLog(store.sublevel("history"));
+    await h.record("console:a", "echo 1", null);
+    await h.record("console:b", "echo b", "#ops");
+    await h.record("console:a", "echo 2", null);
+    assert.deepEqual(
+      (await h.recent("console:a", 10)).map((e) => [e.n, e.text]),
+      [
+        [1, "echo 1"],
+        [2, "echo 2"],
+      ],
+    );
+    assert.deepEqual(
+      (await h.recent("console:b", 10)).map((e) => [e.n, e.room]),
+      [[1, "#ops"]],
+    );
+  });
+
+  it("does not let one user's name prefix leak another's history", async () => {
+    const h = new HistoryLog(store.sublevel("history"));
+    await h.record("console:al", "mine", null);
+    await h.record("console:alice", "hers", null);
+    assert.deepEqual(
+      (await h.recent("console:al", 10)).map((e) => e.text),
+      ["mine"],
+    );
+  });
+
+  it("gives the last N, oldest first, and one entry by number", async () => {
+    const h = new HistoryLog(store.sublevel("history"));
+    for (let i = 1; i <= 5; i++) await h.record("u", `cmd ${i}`, null);
+    assert.deepEqual(
+      (await h.recent("u", 2)).map((e) => e.text),
+      ["cmd 4", "cmd 5"],
+    );
+    assert.equal((await h.get("u", 3))?.text, "cmd 3");
+    assert.equal(await h.get("u", 99), undefined);
+  });
+
+  it("never gives two commands in flight the same number", async () => {
+    const h = new HistoryLog(store.sublevel("history"));
+    const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => h.record("u", `c${i}`, null)));
+    assert.equal(new Set(entries.map((e) => e.n)).size, 20);
+  });
+
+  it("continues the numbering after a restart", async () => {
+    const h = new HistoryLog(store.sublevel("history"));
+    await h.record("u", "before", null);
+    await h.record("u", "before 2", null);
+    await store.close();
+    store = await Store.open(dir.path);
+    const again = new HistoryLog(store.sublevel("history"));
+    const e = await again.record("u", "after", null);
+    assert.equal(e.n, 3);
+    assert.deepEqual(
+      (await again.recent("u", 10)).map((x) => x.text),
+      ["before", "before 2", "after"],
+    );
+  });
+});
