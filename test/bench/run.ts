@@ -29,9 +29,13 @@ const targets: Target[] = [
   {
     name: "errand console, !echo",
     start: (dataDir) =>
-      new LineProcess(node, ["--no-node-snapshot", resolve(packageRoot, "dist/src/cli.js"), "start", "--data-dir", dataDir], {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ERRAND_"))),
-      }),
+      new LineProcess(
+        node,
+        ["--no-node-snapshot", resolve(packageRoot, "dist/src/cli.js"), "start", "--data-dir", dataDir],
+        {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ERRAND_"))),
+        },
+      ),
   },
 ];
 
@@ -99,13 +103,26 @@ async function measure(target: Target) {
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
 for (const t of targets) results[t.name] = await measure(t);
 
-const [limit, bot] = targets.map((t) => results[t.name]) as [Awaited<ReturnType<typeof measure>>, Awaited<ReturnType<typeof measure>>];
+const [limit, bot] = targets.map((t) => results[t.name]) as [
+  Awaited<ReturnType<typeof measure>>,
+  Awaited<ReturnType<typeof measure>>,
+];
 const fmt = (n: number, digits = 3) => n.toFixed(digits);
 const rows: [string, string, string, string][] = [
   ["console round trip p50 (ms)", fmt(limit.p50), fmt(bot.p50), `${fmt(bot.p50 / limit.p50, 1)}×`],
   ["console round trip p99 (ms)", fmt(limit.p99), fmt(bot.p99), `${fmt(bot.p99 / limit.p99, 1)}×`],
-  [`throughput, ${THROUGHPUT_LINES} piped (replies/s)`, fmt(limit.perSecond, 0), fmt(bot.perSecond, 0), `${fmt(limit.perSecond / bot.perSecond, 1)}× slower`],
-  ["cold start to first answer (ms)", fmt(limit.coldStartMs, 0), fmt(bot.coldStartMs, 0), `${fmt(bot.coldStartMs / limit.coldStartMs, 1)}×`],
+  [
+    `throughput, ${THROUGHPUT_LINES} piped (replies/s)`,
+    fmt(limit.perSecond, 0),
+    fmt(bot.perSecond, 0),
+    `${fmt(limit.perSecond / bot.perSecond, 1)}× slower`,
+  ],
+  [
+    "cold start to first answer (ms)",
+    fmt(limit.coldStartMs, 0),
+    fmt(bot.coldStartMs, 0),
+    `${fmt(bot.coldStartMs / limit.coldStartMs, 1)}×`,
+  ],
 ];
 const header: [string, string, string, string] = ["figure", "bare loop (limit)", "errand", "ratio"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
@@ -118,5 +135,8 @@ for (const r of rows) console.log(line(r));
 const outDir = resolve(packageRoot, "bench-results");
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, "latest.json");
-writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`,
+);
 console.log(`\nwritten to ${file}`);

@@ -52,7 +52,13 @@ describe("errand CLI (end to end, through a pipe)", function () {
     );
     assert.equal(r.code, 0, r.stderr);
     const out = r.stdout.split("\n");
-    assert.deepEqual(out.slice(0, 5), ["user: bob", "id: console:bob", "backend: console", "admin: no", "where: direct message"]);
+    assert.deepEqual(out.slice(0, 5), [
+      "user: bob",
+      "id: console:bob",
+      "backend: console",
+      "admin: no",
+      "where: direct message",
+    ]);
     assert.deepEqual(out.slice(5), [
       "in ops",
       "by mention",
@@ -65,11 +71,15 @@ describe("errand CLI (end to end, through a pipe)", function () {
   });
 
   it("survives bad input: huge lines, binary garbage, unmatched quotes, blank lines, CRLF", async () => {
-    const garbage = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 131 + 7) % 256).filter((b) => b !== 10));
+    const garbage = Buffer.from(
+      Array.from({ length: 2000 }, (_, i) => (i * 131 + 7) % 256).filter((b) => b !== 10),
+    );
     const input = Buffer.concat([
       Buffer.from(`!echo ${"x".repeat(200_000)}\n\n   \n`),
       garbage,
-      Buffer.from('\n!echo "unmatched quote\n!echo crlf\r\n\u0000\u0007\n!echo \u001b[31mred\n!echo still alive\n'),
+      Buffer.from(
+        '\n!echo "unmatched quote\n!echo crlf\r\n\u0000\u0007\n!echo \u001b[31mred\n!echo still alive\n',
+      ),
     ]);
     const r = await runCli(["start", "--data-dir", data], input);
     assert.equal(r.code, 0, r.stderr);
@@ -83,7 +93,10 @@ describe("errand CLI (end to end, through a pipe)", function () {
   });
 
   it("keeps history across a restart on the same data dir", async () => {
-    const first = await runCli(["start", "--data-dir", data], lines("!echo remembered", "/as bob", "!echo bob's"));
+    const first = await runCli(
+      ["start", "--data-dir", data],
+      lines("!echo remembered", "/as bob", "!echo bob's"),
+    );
     assert.equal(first.code, 0, first.stderr);
     const second = await runCli(["start", "--data-dir", data], lines("!history", "!! 1"));
     assert.equal(second.code, 0, second.stderr);
@@ -101,7 +114,13 @@ describe("errand CLI (end to end, through a pipe)", function () {
 
   it("answers an unknown command with 'did you mean'", async () => {
     const r = await runCli(["start", "--data-dir", data], lines("!ehco hi", "!histroy"));
-    assert.equal(r.stdout, lines("I don't know `!ehco`. Did you mean `!echo`?", "I don't know `!histroy`. Did you mean `!history`?"));
+    assert.equal(
+      r.stdout,
+      lines(
+        "I don't know `!ehco`. Did you mean `!echo`?",
+        "I don't know `!histroy`. Did you mean `!history`?",
+      ),
+    );
   });
 
   it("stops with exit 2 and names the problem on bad configuration", async () => {
@@ -145,7 +164,8 @@ describe("errand CLI (end to end, through a pipe)", function () {
   it("docs writes the Markdown reference of every command", async () => {
     const r = await runCli(["docs"]);
     assert.equal(r.code, 0, r.stderr);
-    for (const heading of ["## help", "## health", "## history", "## utils"]) assert.ok(r.stdout.includes(heading), heading);
+    for (const heading of ["## help", "## health", "## history", "## utils"])
+      assert.ok(r.stdout.includes(heading), heading);
     assert.match(r.stdout, /### `!echo \[text\.\.\.\]`\n\nRepeats your text back, exactly as you typed it\./);
     assert.match(r.stdout, /- `count` \(optional\): how many to show/);
     const out = join(dir.path, "COMMANDS.md");
@@ -173,7 +193,10 @@ describe("errand CLI (end to end, through a pipe)", function () {
 
   it("runs as the README says: printf ... | npm start --silent -- --data-dir DIR", async () => {
     const r = await new Promise<{ code: number | null; stdout: string }>((done) => {
-      const child = spawn("npm", ["start", "--silent", "--", "--data-dir", data], { cwd: packageRoot, env: cleanEnv() });
+      const child = spawn("npm", ["start", "--silent", "--", "--data-dir", data], {
+        cwd: packageRoot,
+        env: cleanEnv(),
+      });
       let stdout = "";
       child.stdout.on("data", (b: Buffer) => {
         stdout += b.toString();
