@@ -13,6 +13,14 @@ export enum ErrorCode {
   DocsInvalid = "DOCS_INVALID",
   StorageLocked = "STORAGE_LOCKED",
   NotFound = "NOT_FOUND",
+  ManifestInvalid = "MANIFEST_INVALID",
+  IncompatiblePlugin = "INCOMPATIBLE_PLUGIN",
+  BuildFailed = "BUILD_FAILED",
+  PluginConfigInvalid = "PLUGIN_CONFIG_INVALID",
+  PluginFailed = "PLUGIN_FAILED",
+  PluginLimit = "PLUGIN_LIMIT",
+  PermissionDenied = "PERMISSION_DENIED",
+  QuotaExceeded = "QUOTA_EXCEEDED",
 }
 
 export class ErrandError extends Error {
@@ -66,6 +74,61 @@ export class StorageLockedError extends ErrandError {
 export class NotFoundError extends ErrandError {
   constructor(message: string) {
     super(ErrorCode.NotFound, message);
+  }
+}
+
+/** plugin.json is missing, malformed, or has a bad field (the message names file and field). */
+export class ManifestError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.ManifestInvalid, message);
+  }
+}
+
+/** The plugin's `errand` range excludes this host (the message names both versions). */
+export class IncompatiblePluginError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.IncompatiblePlugin, message);
+  }
+}
+
+/** The plugin's code could not be bundled (syntax error, missing import, native module...). */
+export class BuildError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BuildFailed, message, options);
+  }
+}
+
+/** A config value was refused by the plugin's schema; the old config stays in force. */
+export class PluginConfigError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.PluginConfigInvalid, message);
+  }
+}
+
+/** The plugin's own code threw; the message names the plugin. */
+export class PluginFailedError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.PluginFailed, message, options);
+  }
+}
+
+/** The plugin went over a memory, CPU or wall-clock limit and was stopped. */
+export class PluginLimitError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.PluginLimit, message);
+  }
+}
+
+/** The plugin asked for something its approved permissions do not allow. */
+export class PermissionDeniedError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.PermissionDenied, message);
+  }
+}
+
+export class QuotaExceededError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.QuotaExceeded, message);
   }
 }
 

@@ -16,6 +16,16 @@ export interface DispatcherOptions {
   isTrustedBot(userId: string): boolean;
   /** Adds what core plugins need on top of the plugin Context. */
   extendContext(ctx: Context, message: IncomingMessage): Context;
+  /** Masks secrets in a command's text before it is recorded. */
+  redact(text: string): string;
+  /** `@match` listeners: they run on messages that are not commands. */
+  listeners(): readonly Listener[];
+}
+
+export interface Listener {
+  plugin: string;
+  regex: RegExp;
+  run(ctx: Context, match: string[]): Promise<unknown>;
 }
 
 /**
@@ -61,7 +71,10 @@ export class Dispatcher {
   async #handle(message: IncomingMessage): Promise<void> {
     if (message.sender.isBot && !this.#options.isTrustedBot(message.sender.id)) return;
     const commandText = this.#commandText(message);
-    if (commandText === null) return;
+    if (commandText === null) {
+      await this.#runListeners(message);
+      return;
+    }
     const explicit = commandText !== message.text.trim() || message.addressed;
     if (commandText.length > this.#options.maxMessageLength) {
       await this.#reply(
@@ -79,12 +92,15 @@ export class Dispatcher {
     }
     const resolved = this.#registry.resolve(tokens.map((t) => t.value));
     if (!resolved) {
+      // In a direct message, plain talk may be for a listener rather than a mistyped command.
+      if (!explicit && (await this.#runListeners(message))) return;
       await this.#reply(message, this.#unknownCommandReply(tokens.map((t) => t.value)));
       return;
     }
     const { command, wordCount } = resolved;
-    if (command.recordsHistory !== false)
-      await this.#history.record(message.sender.id, commandText.trim(), message.room);
+    if (command.recordsHistory !== false) {
+      await this.#history.record(message.sender.id, this.#options.redact(commandText.trim()), message.room);
+    }
     await this.run(message, command, buildArguments(commandText, tokens, wordCount));
   }
 
@@ -109,6 +125,27 @@ export class Dispatcher {
     } catch (err) {
       await this.#replyWithError(message, err, `\`${this.#options.prefix}${command.name}\``, command.plugin);
     }
+  }
+
+  /** Runs every listener whose regex matches; true when at least one did. */
+  async #runListeners(message: IncomingMessage): Promise<boolean> {
+    const text = message.text;
+    if (text.length > this.#options.maxMessageLength) return false;
+    let matched = false;
+    for (const listener of this.#options.listeners()) {
+      const m = listener.regex.exec(text);
+      if (!m) continue;
+      matched = true;
+      const parsed = { args: [], positional: [], options: {}, text };
+      try {
+        const ctx = this.#options.extendContext(this.#createContext(message, parsed), message);
+        const text = formatResult((await listener.run(ctx, [...m].map((g) => g ?? ""))) as CommandResult);
+        if (text) await this.#reply(message, text);
+      } catch (err) {
+        await this.#replyWithError(message, err, `a listener of ${listener.plugin}`, listener.plugin);
+      }
+    }
+    return matched;
   }
 
   #commandText(message: IncomingMessage): string | null {

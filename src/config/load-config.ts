@@ -15,6 +15,12 @@ export interface BotConfig {
   readonly trustedBots: readonly string[];
   readonly maxMessageLength: number;
   readonly logLevel: "error" | "warn" | "info" | "debug";
+  readonly pluginPaths: readonly string[];
+  readonly plugins: Readonly<Record<string, Record<string, unknown>>>;
+  readonly pluginMaxMemoryMb: number;
+  readonly pluginMaxTimeoutMs: number;
+  readonly pluginMaxWallTimeoutMs: number;
+  readonly pluginStoreQuotaMb: number;
   /** The config file that was read, if any. */
   readonly configFile: string | null;
 }
@@ -47,9 +53,11 @@ export function loadConfig(
   const merged: Record<string, unknown> = {};
   for (const s of settings) {
     merged[s.key] = s.default;
-    if (fromFile[s.key] !== undefined) {
-      merged[s.key] =
-        s.key === "dataDir" ? resolveFrom(dirname(file), fromFile[s.key] as string) : fromFile[s.key];
+    if (fromFile[s.key] !== undefined) merged[s.key] = fromFile[s.key];
+    // Paths in a config file are relative to the file, wherever the bot is started from.
+    if (fromFile[s.key] !== undefined && s.key === "dataDir") merged[s.key] = resolveFrom(dirname(file), fromFile[s.key] as string);
+    if (fromFile[s.key] !== undefined && s.key === "pluginPaths") {
+      merged[s.key] = (fromFile[s.key] as string[]).map((p) => resolveFrom(dirname(file), p));
     }
     const envValue = env[s.env];
     if (envValue !== undefined && envValue !== "")
@@ -59,10 +67,13 @@ export function loadConfig(
       merged[s.key] = checkOne(s, convert(s, flagValue, `--${s.flag}`), `--${s.flag}`);
   }
   merged.dataDir = resolveFrom(cwd, merged.dataDir as string);
+  merged.pluginPaths = (merged.pluginPaths as string[]).map((p) => resolveFrom(cwd, p));
   return Object.freeze({
     ...merged,
     admins: Object.freeze([...(merged.admins as string[])]),
     trustedBots: Object.freeze([...(merged.trustedBots as string[])]),
+    pluginPaths: Object.freeze([...(merged.pluginPaths as string[])]),
+    plugins: Object.freeze(structuredClone(merged.plugins as Record<string, Record<string, unknown>>)),
     configFile: explicitFile || existsSync(file) ? file : null,
   }) as BotConfig;
 }
@@ -150,6 +161,13 @@ function convert(s: Setting, raw: string, source: string): unknown {
       .split(",")
       .map((x) => x.trim())
       .filter((x) => x.length > 0);
+  }
+  if (s.type === "json") {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${source} must be JSON: ${s.expected}.`);
+    }
   }
   if (s.type === "integer") {
     if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${source} must be a whole number, got "${raw}".`);

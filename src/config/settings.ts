@@ -3,7 +3,7 @@
  * `errand init`'s commented config and `errand start --help` are all derived from it, so the four ways
  * of setting a value cannot drift apart.
  */
-export type SettingType = "string" | "integer" | "list";
+export type SettingType = "string" | "integer" | "list" | "json";
 
 export interface Setting {
   /** Key in the config file. */
@@ -97,6 +97,66 @@ export const settings: readonly Setting[] = [
     description: "longer messages are refused with a clear reply instead of being parsed",
     schema: { type: "integer", minimum: 16, maximum: 1_000_000 },
     default: 40_000,
+  },
+  {
+    key: "pluginPaths",
+    flag: "plugin-paths",
+    env: "ERRAND_PLUGIN_PATHS",
+    type: "list",
+    expected: "a list of folders",
+    description: "plugin folders to load at start (a folder with plugin.json, or one whose sub-folders have one)",
+    schema: { type: "array", items: { type: "string", minLength: 1 } },
+    default: [],
+  },
+  {
+    key: "plugins",
+    flag: "plugins",
+    env: "ERRAND_PLUGINS",
+    type: "json",
+    expected: 'an object of plugin name to config object, like {"jenkins": {"url": "https://ci.example.com"}}',
+    description: "plugin config as code (JSON); values set from chat win, key by key",
+    schema: { type: "object", additionalProperties: { type: "object" } },
+    default: {},
+  },
+  {
+    key: "pluginMaxMemoryMb",
+    flag: "plugin-max-memory-mb",
+    env: "ERRAND_PLUGIN_MAX_MEMORY_MB",
+    type: "integer",
+    expected: "a whole number from 8 to 4096",
+    description: "the most memory any plugin's isolate may use, whatever its manifest asks",
+    schema: { type: "integer", minimum: 8, maximum: 4096 },
+    default: 128,
+  },
+  {
+    key: "pluginMaxTimeoutMs",
+    flag: "plugin-max-timeout-ms",
+    env: "ERRAND_PLUGIN_MAX_TIMEOUT_MS",
+    type: "integer",
+    expected: "a whole number of milliseconds from 10 to 600000",
+    description: "the most CPU time one plugin call may use",
+    schema: { type: "integer", minimum: 10, maximum: 600_000 },
+    default: 10_000,
+  },
+  {
+    key: "pluginMaxWallTimeoutMs",
+    flag: "plugin-max-wall-timeout-ms",
+    env: "ERRAND_PLUGIN_MAX_WALL_TIMEOUT_MS",
+    type: "integer",
+    expected: "a whole number of milliseconds from 10 to 3600000",
+    description: "the longest one plugin call may take, waiting included",
+    schema: { type: "integer", minimum: 10, maximum: 3_600_000 },
+    default: 60_000,
+  },
+  {
+    key: "pluginStoreQuotaMb",
+    flag: "plugin-store-quota-mb",
+    env: "ERRAND_PLUGIN_STORE_QUOTA_MB",
+    type: "integer",
+    expected: "a whole number from 1 to 10240",
+    description: "how much each plugin may keep in its store",
+    schema: { type: "integer", minimum: 1, maximum: 10_240 },
+    default: 10,
   },
   {
     key: "logLevel",

@@ -2,13 +2,14 @@ import type { IncomingMessage } from "../backends/backend.js";
 import type { Command } from "../commands/command.js";
 import type { HistoryEntry } from "../history/history-log.js";
 import type { Context } from "../plugin-api/context.js";
+import type { PluginManager, PluginStatus } from "./plugin-manager.js";
 
 export interface PluginSummary {
   name: string;
   version: string;
   description: string;
-  kind: "core";
-  state: "active";
+  kind: "core" | "sandboxed";
+  state: PluginStatus;
 }
 
 /**
@@ -22,6 +23,7 @@ export interface HostServices {
   readonly dataDir: string;
   commands(): Command[];
   plugins(): PluginSummary[];
+  pluginManager: PluginManager;
   isAdmin(userId: string): boolean;
   canRun(userId: string, command: Command): boolean;
   history: {

@@ -75,6 +75,14 @@ describe("Dispatcher", () => {
       isAdmin: (id) => id === "console:operator",
       isTrustedBot: (id) => id === "console:ci",
       extendContext: (ctx) => ctx,
+      redact: (text) => text.replace(/token=\S+/, "token=•"),
+      listeners: () => [
+        {
+          plugin: "greeter",
+          regex: /^good (morning|night)\b/i,
+          run: async (_ctx, match) => `and a good ${match[1]} to you`,
+        },
+      ],
     });
     void backend.run((m) => dispatcher.handle(m));
   });
@@ -188,6 +196,24 @@ describe("Dispatcher", () => {
   it("ignores bots unless they are trusted", async () => {
     assert.deepEqual(await backend.say("!repos", { as: "spammer", isBot: true }), []);
     assert.equal(await backend.ask("!repos", { as: "ci", isBot: true }), "ran repos");
+  });
+
+  it("runs listeners on chatter in a room, with the regex groups", async () => {
+    assert.equal(await backend.ask("Good morning all", { room: "ops" }), "and a good morning to you");
+    assert.deepEqual(await backend.say("not for anyone", { room: "ops" }), []);
+  });
+
+  it("lets a listener take plain talk in a direct message instead of 'I don't know'", async () => {
+    assert.equal(await backend.ask("good night"), "and a good night to you");
+    assert.match(await backend.ask("!good night"), /I don't know/);
+  });
+
+  it("records redacted text in history", async () => {
+    await backend.ask("!echo token=hunter2");
+    assert.deepEqual(
+      (await history.recent("console:operator", 1)).map((e) => e.text),
+      ["echo token=•"],
+    );
   });
 
   it("records each run command in its user's history, without the prefix", async () => {

@@ -19,20 +19,11 @@ describe("core plugins", () => {
     it("lists every visible command once, grouped by plugin, one line each", async () => {
       const reply = await bot.chat.ask("!help");
       const lines = reply.split("\n");
-      for (const plugin of ["health:", "help:", "history:", "utils:"])
+      for (const plugin of ["health:", "help:", "history:", "plugins:", "utils:"])
         assert.ok(lines.includes(plugin), plugin);
-      for (const cmd of [
-        "!echo",
-        "!whoami",
-        "!status",
-        "!uptime",
-        "!about",
-        "!history",
-        "!!",
-        "!help",
-        "!apropos",
-      ]) {
-        assert.equal(lines.filter((l) => l.startsWith(`  ${cmd} `)).length, 1, cmd);
+      const usages = ["!echo [text...]", "!whoami", "!status", "!uptime", "!about", "!history [count]", "!! [number]"];
+      for (const usage of [...usages, "!help [topic...]", "!apropos <term>", "!plugin list", "!status plugins"]) {
+        assert.equal(lines.filter((l) => l.startsWith(`  ${usage} — `)).length, 1, usage);
       }
       assert.match(reply, /!echo \[text\.\.\.\] — Repeats your text back, exactly as you typed it\./);
     });
@@ -86,7 +77,7 @@ describe("core plugins", () => {
     it("status shows version, backend, plugins and memory", async () => {
       const reply = await bot.chat.ask("!status");
       assert.match(reply, new RegExp(`Errand ${hostVersion.replace(/\./g, "\\.")}, up \\d+s, on console`));
-      assert.match(reply, /Plugins: 4 active of 4 \(health, help, history, utils\)/);
+      assert.match(reply, /Plugins: 5 active of 5 \(health, help, history, plugins, utils\)/);
       assert.match(reply, /Memory: \d+ MiB resident/);
     });
 

@@ -1,0 +1,32 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+
+/**
+ * One Ajv for plugin config schemas: standard JSON Schema plus Errand's `secret` keyword
+ * (a value that is never shown again). `strict` so that a typo in a schema is an error at load,
+ * not a silently ignored rule.
+ */
+export const schemaAjv = new Ajv({ allErrors: true, strict: true, useDefaults: true });
+(addFormats as unknown as (ajv: Ajv) => void)(schemaAjv);
+schemaAjv.addKeyword({ keyword: "secret", schemaType: "boolean" });
+
+/** "url: must match format "uri"" — the field first, as users look for it. */
+export function describeSchemaError(err: ErrorObject): string {
+  const field =
+    err.keyword === "required"
+      ? (err.params as { missingProperty: string }).missingProperty
+      : err.keyword === "additionalProperties"
+        ? (err.params as { additionalProperty: string }).additionalProperty
+        : err.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  if (err.keyword === "required") return `${field}: is required`;
+  if (err.keyword === "additionalProperties") return `${field}: is not a known field`;
+  if (err.keyword === "enum") {
+    return `${field}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
+  }
+  return `${field || "(the whole value)"}: ${err.message ?? "is invalid"}`;
+}
+
+export function firstError(validate: ValidateFunction): string {
+  const err = validate.errors?.[0];
+  return err ? describeSchemaError(err) : "invalid";
+}

@@ -1,0 +1,468 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "../commands/command.js";
+import type { CommandRegistry } from "../commands/registry.js";
+import { isChatCommand } from "../docs/command-doc.js";
+import {
+  isErrandError,
+  NotFoundError,
+  PermissionDeniedError,
+  PluginConfigError,
+  PluginFailedError,
+  PluginLimitError,
+} from "../errors.js";
+import type { Logger } from "../log.js";
+import { hostVersion } from "../paths.js";
+import type { Context } from "../plugin-api/context.js";
+import { buildPlugin, type PluginBuild } from "../sandbox/build-plugin.js";
+import { compileNetRules } from "../sandbox/net-policy.js";
+import { pluginFetch } from "../sandbox/plugin-http.js";
+import { type GuestCall, Sandbox } from "../sandbox/sandbox.js";
+import type { JsonSublevel } from "../storage/store.js";
+import { loadManifest, type PluginLimits, type PluginManifest } from "./manifest.js";
+import { missingRequired, validatePluginConfig } from "./plugin-config.js";
+import { PluginStore } from "./plugin-store.js";
+
+export type PluginStatus = "active" | "inactive" | "needs-config" | "failed";
+
+/** What is stored per plugin: the admin's intent and the config set from chat. */
+interface PluginRecord {
+  active: boolean;
+  config?: Record<string, unknown>;
+}
+
+export interface ManagedPlugin {
+  name: string;
+  dir: string;
+  /** Where it came from, as shown in `!plugin info`. */
+  source: string;
+  manifest: PluginManifest;
+  build: PluginBuild;
+  status: PluginStatus;
+  /** Why it is not active (failed, needs config, deactivated after failures). */
+  reason: string | null;
+  limits: PluginLimits;
+  store: PluginStore;
+  failuresInARow: number;
+  lastError: string | null;
+  sandbox: Sandbox | null;
+  config: Readonly<Record<string, unknown>>;
+  /** Its `@match` listeners, compiled when it was activated. */
+  matchers: { exportName: string; regex: RegExp }[];
+}
+
+/** A plugin folder that could not even be read: shown in lists so an admin sees why. */
+export interface BrokenPlugin {
+  name: string;
+  dir: string;
+  reason: string;
+}
+
+export interface PluginManagerOptions {
+  db: JsonSublevel;
+  storeDb: JsonSublevel;
+  registry: CommandRegistry;
+  log: Logger;
+  buildCacheDir: string;
+  limits: { defaults: PluginLimits; max: PluginLimits };
+  storeQuotaBytes: number;
+  /** Plugin config from the bot's config file; chat settings win, key by key. */
+  fileConfig: Readonly<Record<string, Record<string, unknown>>>;
+  /** Posts outside a command (admin notices). */
+  notifyAdmins(text: string): Promise<void>;
+}
+
+export const FAILURES_BEFORE_DEACTIVATION = 3;
+const MAX_REPLY_CHARS = 40_000;
+const MAX_MESSAGES_PER_CALL = 20;
+
+/** A live call: the context it answers through, and how many messages it has posted. */
+interface LiveCall {
+  ctx: Context;
+  messages: number;
+}
+
+/**
+ * Loads sandboxed plugins from folders, runs them in their isolates, and turns them on and off.
+ * Activation state and config are stored, so a restart brings every plugin back as it was.
+ */
+export class PluginManager {
+  readonly #opts: PluginManagerOptions;
+  readonly #plugins = new Map<string, ManagedPlugin>();
+  readonly #broken = new Map<string, BrokenPlugin>();
+  readonly #calls = new Map<string, { plugin: string; call: LiveCall }>();
+  /** Serializes state changes per plugin, so two admins' commands never interleave. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: PluginManagerOptions) {
+    this.#opts = options;
+  }
+
+  /** Loads a plugin folder, or every plugin in the sub-folders of a repo folder. Never throws. */
+  async loadPath(path: string): Promise<void> {
+    const dir = resolve(path);
+    const dirs = existsSync(join(dir, "plugin.json"))
+      ? [dir]
+      : existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true })
+            .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "plugin.json")))
+            .map((d) => join(dir, d.name))
+        : [];
+    if (dirs.length === 0) {
+      this.#broken.set(dir, { name: dir, dir, reason: `no plugin.json in ${dir} or its sub-folders` });
+      return;
+    }
+    for (const d of dirs) {
+      try {
+        await this.add(d, d);
+      } catch (err) {
+        const reason = isErrandError(err) ? err.message : String(err);
+        this.#opts.log.warn({ dir: d, err }, "plugin not loaded");
+        this.#broken.set(d, { name: d, dir: d, reason });
+      }
+    }
+  }
+
+  /** Reads, builds and registers a plugin; activates it unless an admin deactivated it. */
+  async add(dir: string, source: string): Promise<ManagedPlugin> {
+    const manifest = loadManifest(dir, hostVersion);
+    const existing = this.#plugins.get(manifest.name);
+    if (existing && existing.dir !== dir) {
+      throw new PluginFailedError(`A plugin called ${manifest.name} is already loaded from ${existing.source}; names are unique.`);
+    }
+    const build = await buildPlugin(dir, manifest, this.#opts.buildCacheDir);
+    const record = await this.#record(manifest.name);
+    const plugin: ManagedPlugin = {
+      name: manifest.name,
+      dir,
+      source,
+      manifest,
+      build,
+      status: "inactive",
+      reason: record.active ? null : "deactivated by an admin",
+      limits: this.#limitsFor(manifest),
+      store: new PluginStore(this.#opts.storeDb, manifest.name, this.#opts.storeQuotaBytes),
+      failuresInARow: 0,
+      lastError: null,
+      sandbox: null,
+      config: Object.freeze({}),
+      matchers: [],
+    };
+    this.#plugins.set(plugin.name, plugin);
+    this.#broken.delete(dir);
+    if (record.active) {
+      try {
+        await this.#activate(plugin, record);
+      } catch (err) {
+        this.#opts.log.warn({ plugin: plugin.name, err }, "plugin not activated");
+      }
+    }
+    return plugin;
+  }
+
+  list(): ManagedPlugin[] {
+    return [...this.#plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  broken(): BrokenPlugin[] {
+    return [...this.#broken.values()];
+  }
+
+  get(name: string): ManagedPlugin {
+    const p = this.#plugins.get(name);
+    if (!p) {
+      const known = [...this.#plugins.keys()];
+      throw new NotFoundError(`No plugin called ${name}.${known.length ? ` Plugins: ${known.join(", ")}.` : ""}`);
+    }
+    return p;
+  }
+
+  has(name: string): boolean {
+    return this.#plugins.has(name);
+  }
+
+  async activate(name: string): Promise<ManagedPlugin> {
+    return this.#locked(name, async () => {
+      const plugin = this.get(name);
+      if (plugin.status === "active") return plugin;
+      const record = await this.#record(name);
+      await this.#activate(plugin, { ...record, active: true });
+      return plugin;
+    });
+  }
+
+  async deactivate(name: string, reason = "deactivated by an admin"): Promise<ManagedPlugin> {
+    return this.#locked(name, async () => {
+      const plugin = this.get(name);
+      this.#stop(plugin, "inactive", reason);
+      await this.#saveRecord(name, { ...(await this.#record(name)), active: false });
+      return plugin;
+    });
+  }
+
+  /**
+   * Re-reads and rebuilds the plugin from its folder. An active plugin is switched to the new build
+   * only once the new build loads; if it does not, the old one keeps running. Activation state is kept.
+   */
+  async reload(name: string): Promise<ManagedPlugin> {
+    return this.#locked(name, async () => {
+      const old = this.get(name);
+      const manifest = loadManifest(old.dir, hostVersion);
+      if (manifest.name !== name) {
+        throw new PluginFailedError(`${old.dir}/plugin.json now names the plugin ${manifest.name}; rename it back to ${name}.`);
+      }
+      const build = await buildPlugin(old.dir, manifest, this.#opts.buildCacheDir);
+      const record = await this.#record(name);
+      const next: ManagedPlugin = { ...old, manifest, build, limits: this.#limitsFor(manifest), failuresInARow: 0, sandbox: null };
+      if (!record.active) {
+        this.#plugins.set(name, { ...next, status: "inactive" });
+        return this.get(name);
+      }
+      // Load the new build beside the old one before switching, so a broken build changes nothing.
+      const config = this.#effectiveConfig(next, record);
+      const sandbox = await this.#createSandbox(next, config);
+      this.#stop(old, "inactive", null);
+      this.#plugins.set(name, next);
+      try {
+        this.#start(next, sandbox, config);
+      } catch (err) {
+        sandbox.dispose();
+        this.#plugins.set(name, old);
+        await this.#activate(old, record);
+        throw err;
+      }
+      return next;
+    });
+  }
+
+  /**
+   * Sets config: `replace` for a whole new config, otherwise key by key. Refused values change nothing.
+   * An active (or waiting) plugin is restarted with the new config.
+   */
+  async configure(name: string, values: Record<string, unknown>, mode: "merge" | "replace"): Promise<ManagedPlugin> {
+    return this.#locked(name, async () => {
+      const plugin = this.get(name);
+      const record = await this.#record(name);
+      const chatConfig = mode === "replace" ? values : { ...(record.config ?? {}), ...values };
+      const next: PluginRecord = { ...record, config: chatConfig };
+      const merged = this.#mergedConfig(name, next);
+      const missing = missingRequired(plugin.manifest.config, merged);
+      validatePluginConfig(name, missing.length ? withoutRequired(plugin.manifest.config) : plugin.manifest.config, merged);
+      await this.#saveRecord(name, next);
+      if (next.active && (plugin.status === "active" || plugin.status === "needs-config" || plugin.status === "failed")) {
+        this.#stop(plugin, "inactive", null);
+        await this.#activate(plugin, next).catch((err) => {
+          if (!(err instanceof PluginConfigError)) throw err;
+        });
+      }
+      return plugin;
+    });
+  }
+
+  /** The config from chat and file, merged (for display; secrets must be masked by the caller). */
+  async currentConfig(name: string): Promise<Record<string, unknown>> {
+    return this.#mergedConfig(name, await this.#record(name));
+  }
+
+  /** Runs one exported function for a message, within the plugin's limits. */
+  async invoke(name: string, exportName: string, ctx: Context, positional: string[], match: string[] = []): Promise<unknown> {
+    const plugin = this.get(name);
+    if (plugin.status !== "active") throw new PluginFailedError(`Plugin ${name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`);
+    if (!plugin.sandbox?.isAlive) plugin.sandbox = await this.#createSandbox(plugin, plugin.config);
+    const token = randomUUID();
+    this.#calls.set(token, { plugin: name, call: { ctx, messages: 0 } });
+    const data: GuestCall = {
+      token,
+      args: [...ctx.args],
+      positional,
+      options: { ...ctx.options },
+      text: ctx.text,
+      match,
+      user: { ...ctx.user },
+      room: ctx.room,
+      thread: ctx.thread,
+      isDirect: ctx.isDirect,
+      config: structuredClone(plugin.config) as Record<string, unknown>,
+    };
+    try {
+      const result = await plugin.sandbox.call(exportName, data);
+      plugin.failuresInARow = 0;
+      return Array.isArray(result) ? limitText(result.join("\n")) : result === null ? null : limitText(result);
+    } catch (err) {
+      plugin.lastError = (err as Error).message;
+      if (err instanceof PluginLimitError) await this.#countFailure(plugin, err);
+      throw err;
+    } finally {
+      this.#calls.delete(token);
+    }
+  }
+
+  /** `@match` listeners of active plugins. */
+  listeners(): { plugin: string; exportName: string; regex: RegExp }[] {
+    return this.list()
+      .filter((p) => p.status === "active")
+      .flatMap((p) => p.matchers.map((m) => ({ plugin: p.name, ...m })));
+  }
+
+  stopAll(): void {
+    for (const p of this.#plugins.values()) p.sandbox?.dispose();
+  }
+
+  async #activate(plugin: ManagedPlugin, record: PluginRecord): Promise<void> {
+    const config = this.#effectiveConfig(plugin, record);
+    const sandbox = await this.#createSandbox(plugin, config).catch((err) => {
+      this.#setStatus(plugin, "failed", (err as Error).message);
+      throw err;
+    });
+    try {
+      this.#start(plugin, sandbox, config);
+    } catch (err) {
+      sandbox.dispose();
+      this.#setStatus(plugin, "failed", (err as Error).message);
+      throw err;
+    }
+    await this.#saveRecord(plugin.name, { ...record, active: true });
+  }
+
+  /** Registers the plugin's commands on a loaded sandbox and marks it active. */
+  #start(plugin: ManagedPlugin, sandbox: Sandbox, config: Readonly<Record<string, unknown>>): void {
+    const documented = plugin.build.docs.filter((d) => !d.internal);
+    const missing = documented.filter((d) => !sandbox.exports.includes(d.exportName));
+    if (missing.length > 0) {
+      throw new PluginFailedError(
+        `Plugin ${plugin.name} documents ${missing.map((d) => d.exportName).join(", ")} but does not export it as a function.`,
+      );
+    }
+    const matchers = plugin.build.docs
+      .filter((d) => d.match !== null && !d.internal)
+      .map((d) => ({ exportName: d.exportName, regex: compileMatch(plugin.name, d.match as string) }));
+    const commands: Command[] = plugin.build.docs.filter(isChatCommand).map((doc) => ({
+      name: doc.command,
+      words: doc.command.split(" "),
+      plugin: plugin.name,
+      doc,
+      run: (ctx, positional) => this.invoke(plugin.name, doc.exportName, ctx as Context, positional),
+    }));
+    this.#opts.registry.registerAll(commands);
+    plugin.sandbox = sandbox;
+    plugin.config = config;
+    plugin.matchers = matchers;
+    plugin.failuresInARow = 0;
+    this.#setStatus(plugin, "active", null);
+  }
+
+  #stop(plugin: ManagedPlugin, status: PluginStatus, reason: string | null): void {
+    this.#opts.registry.unregisterPlugin(plugin.name);
+    plugin.sandbox?.dispose();
+    plugin.sandbox = null;
+    this.#setStatus(plugin, status, reason);
+  }
+
+  #setStatus(plugin: ManagedPlugin, status: PluginStatus, reason: string | null): void {
+    plugin.status = status;
+    plugin.reason = reason;
+  }
+
+  #effectiveConfig(plugin: ManagedPlugin, record: PluginRecord): Readonly<Record<string, unknown>> {
+    const merged = this.#mergedConfig(plugin.name, record);
+    const missing = missingRequired(plugin.manifest.config, merged);
+    if (missing.length > 0) {
+      const how = missing.map((k) => `${k}=...`).join(" ");
+      const reason = `needs config: set ${missing.join(", ")} with \`!plugin config ${plugin.name} ${how}\``;
+      this.#setStatus(plugin, "needs-config", reason);
+      throw new PluginConfigError(`Plugin ${plugin.name} ${reason}.`);
+    }
+    return validatePluginConfig(plugin.name, plugin.manifest.config, merged);
+  }
+
+  #mergedConfig(name: string, record: PluginRecord): Record<string, unknown> {
+    return { ...(this.#opts.fileConfig[name] ?? {}), ...(record.config ?? {}) };
+  }
+
+  async #createSandbox(plugin: ManagedPlugin, config: Readonly<Record<string, unknown>>): Promise<Sandbox> {
+    const rules = compileNetRules(plugin.manifest.permissions.net, config);
+    const log = this.#opts.log.child({ plugin: plugin.name });
+    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, {
+      plugin: plugin.name,
+      isLiveToken: (token) => this.#calls.get(token)?.plugin === plugin.name,
+      reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),
+      send: async (token, target, text) => this.#liveCall(token).ctx.send(target, limitText(text)),
+      store: {
+        get: (key) => plugin.store.get(key),
+        set: (key, value) => plugin.store.set(key, value),
+        delete: (key) => plugin.store.delete(key),
+        list: (prefix) => plugin.store.list(prefix),
+      },
+      http: (request) => pluginFetch(plugin.name, request, rules),
+      log: (level, message) => log[level](message),
+    });
+  }
+
+  #liveCall(token: string): LiveCall {
+    const live = this.#calls.get(token);
+    if (!live) throw new PermissionDeniedError("This command has finished; it cannot post any more.");
+    live.call.messages++;
+    if (live.call.messages > MAX_MESSAGES_PER_CALL) {
+      throw new PermissionDeniedError(`Plugin ${live.plugin} posted more than ${MAX_MESSAGES_PER_CALL} messages for one command.`);
+    }
+    return live.call;
+  }
+
+  async #countFailure(plugin: ManagedPlugin, err: PluginLimitError): Promise<void> {
+    plugin.failuresInARow++;
+    if (plugin.failuresInARow < FAILURES_BEFORE_DEACTIVATION) return;
+    const reason = `deactivated after ${plugin.failuresInARow} failures in a row (last: ${err.message})`;
+    this.#stop(plugin, "inactive", reason);
+    await this.#saveRecord(plugin.name, { ...(await this.#record(plugin.name)), active: false });
+    this.#opts.log.error({ plugin: plugin.name }, reason);
+    await this.#opts
+      .notifyAdmins(`Plugin ${plugin.name} was ${reason}. Fix it, then \`!plugin activate ${plugin.name}\`.`)
+      .catch((e) => this.#opts.log.error({ err: e }, "could not tell the admins"));
+  }
+
+  #limitsFor(manifest: PluginManifest): PluginLimits {
+    const { defaults, max } = this.#opts.limits;
+    const pick = (k: keyof PluginLimits) => Math.min(manifest.limits[k] ?? defaults[k], max[k]);
+    return { memoryMb: pick("memoryMb"), timeoutMs: pick("timeoutMs"), wallTimeoutMs: pick("wallTimeoutMs") };
+  }
+
+  async #record(name: string): Promise<PluginRecord> {
+    return ((await this.#opts.db.get(name)) as PluginRecord | undefined) ?? { active: true };
+  }
+
+  async #saveRecord(name: string, record: PluginRecord): Promise<void> {
+    await this.#opts.db.put(name, record);
+  }
+
+  async #locked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.#locks.set(name, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#locks.get(name) === next) this.#locks.delete(name);
+    }
+  }
+}
+
+function limitText(text: string): string {
+  if (text.length <= MAX_REPLY_CHARS) return text;
+  return `${text.slice(0, MAX_REPLY_CHARS)}\n… (cut: the reply was ${text.length} characters; the limit is ${MAX_REPLY_CHARS})`;
+}
+
+function compileMatch(plugin: string, source: string): RegExp {
+  const literal = /^\/(.*)\/([a-z]*)$/.exec(source);
+  try {
+    return literal ? new RegExp(literal[1] as string, literal[2]) : new RegExp(source, "i");
+  } catch (err) {
+    throw new PluginFailedError(`Plugin ${plugin}: @match ${source} is not a valid regular expression.`, { cause: err });
+  }
+}
+
+function withoutRequired(schema: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!schema) return schema;
+  const { required: _, ...rest } = schema;
+  return rest;
+}

@@ -1,0 +1,178 @@
+/**
+ * THE guest→host surface: everything a sandboxed plugin can ask of the host goes through `handleGuestCall`
+ * below, and the guest side of it is GUEST_BOOTSTRAP. A security review reads this one file.
+ *
+ * Rules it keeps:
+ * - Only JSON strings cross the boundary, both ways: the guest never holds a host object, so it cannot
+ *   reach the host through prototypes. The one isolated-vm Reference lives in the bootstrap's closure,
+ *   out of reach of plugin code (which runs after it, in the same isolate but another scope).
+ * - Every operation names a call token the host issued; a token from a finished call or another
+ *   plugin is refused. Capabilities are checked here, on the host, never trusted from the guest.
+ */
+import { PermissionDeniedError } from "../errors.js";
+import type { HttpRequest, HttpResponse } from "./plugin-http.js";
+
+/** Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference. */
+export const GUEST_BOOTSTRAP = String.raw`
+const hostRef = $0;
+const { parse, stringify } = JSON;
+const { freeze, keys } = Object;
+const isArray = Array.isArray;
+const toText = String;
+const host = (op, token, args) =>
+  hostRef
+    .apply(undefined, [op, token, stringify(args === undefined ? null : args)], {
+      arguments: { copy: true },
+      result: { promise: true, copy: true },
+    })
+    .then((out) => (out === undefined ? undefined : parse(out)));
+const deepFreeze = (v) => {
+  if (v && typeof v === "object") {
+    for (const k of keys(v)) deepFreeze(v[k]);
+    freeze(v);
+  }
+  return v;
+};
+const logger = (token) => ({
+  info: (m) => void host("log", token, { level: "info", message: toText(m) }),
+  warn: (m) => void host("log", token, { level: "warn", message: toText(m) }),
+  error: (m) => void host("log", token, { level: "error", message: toText(m) }),
+});
+globalThis.console = freeze({
+  log: (...a) => logger("load").info(a.map(toText).join(" ")),
+  info: (...a) => logger("load").info(a.map(toText).join(" ")),
+  warn: (...a) => logger("load").warn(a.map(toText).join(" ")),
+  error: (...a) => logger("load").error(a.map(toText).join(" ")),
+});
+const http = (token) => {
+  const request = (req) => host("http", token, req);
+  return freeze({
+    request,
+    get: (url, options) => request({ ...(options || {}), method: "GET", url: toText(url) }),
+    post: (url, body, options) => request({ ...(options || {}), method: "POST", url: toText(url), body }),
+  });
+};
+const store = (token) =>
+  freeze({
+    get: (key) => host("store.get", token, { key: toText(key) }),
+    set: (key, value) => host("store.set", token, { key: toText(key), value }),
+    delete: (key) => host("store.delete", token, { key: toText(key) }),
+    list: (prefix) => host("store.list", token, { prefix: prefix === undefined ? "" : toText(prefix) }),
+  });
+let exportsOf = {};
+globalThis.__errandInit = () => {
+  exportsOf = globalThis.__errandPlugin || {};
+  delete globalThis.__errandPlugin;
+  return stringify(keys(exportsOf).filter((k) => typeof exportsOf[k] === "function"));
+};
+globalThis.__errandCall = async (exportName, callJson) => {
+  const call = parse(callJson);
+  const token = call.token;
+  const ctx = freeze({
+    args: freeze(call.args),
+    options: freeze(call.options),
+    text: call.text,
+    match: freeze(call.match),
+    user: freeze(call.user),
+    room: call.room,
+    thread: call.thread,
+    isDirect: call.isDirect,
+    config: deepFreeze(call.config),
+    reply: (text) => host("reply", token, { text: toText(text) }),
+    send: (target, text) => host("send", token, { target: toText(target), text: toText(text) }),
+    store: store(token),
+    http: http(token),
+    log: freeze(logger(token)),
+  });
+  const result = await exportsOf[exportName](ctx, ...call.positional);
+  if (result === undefined || result === null) return stringify(null);
+  if (typeof result === "string") return stringify(result);
+  if (isArray(result)) return stringify(result.map(toText));
+  throw new TypeError("a command returned " + typeof result + "; return text or an array of lines");
+};
+`;
+
+/** What the host does for one plugin's guest calls. */
+export interface GuestServices {
+  plugin: string;
+  reply(token: string, text: string): Promise<void>;
+  send(token: string, target: string, text: string): Promise<void>;
+  store: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown): Promise<void>;
+    delete(key: string): Promise<void>;
+    list(prefix: string): Promise<string[]>;
+  };
+  http(request: HttpRequest): Promise<HttpResponse>;
+  log(level: "info" | "warn" | "error", message: string): void;
+  /** Is this token one the host issued to this plugin for a call still running? */
+  isLiveToken(token: string): boolean;
+}
+
+const MAX_LOG_LENGTH = 4000;
+
+/**
+ * Handles one operation from the guest. Arguments arrive as a JSON string and the result leaves as one.
+ * Anything the guest sends is untrusted: each field is checked for type before use.
+ */
+export async function handleGuestCall(services: GuestServices, op: string, token: string, argsJson: string): Promise<string | undefined> {
+  const args = parseArgs(argsJson);
+  if (op === "log") {
+    const level = args.level === "warn" || args.level === "error" ? args.level : "info";
+    services.log(level, text(args.message).slice(0, MAX_LOG_LENGTH));
+    return undefined;
+  }
+  if (token !== "load" && !services.isLiveToken(token)) {
+    throw new PermissionDeniedError(
+      `Plugin ${services.plugin}: this command has finished, so it cannot reply or use the store any more.`,
+    );
+  }
+  if (token === "load") throw new PermissionDeniedError(`Plugin ${services.plugin}: only logging is possible while loading.`);
+  switch (op) {
+    case "reply":
+      await services.reply(token, text(args.text));
+      return undefined;
+    case "send":
+      await services.send(token, text(args.target), text(args.text));
+      return undefined;
+    case "store.get":
+      return JSON.stringify((await services.store.get(text(args.key))) ?? null);
+    case "store.set":
+      await services.store.set(text(args.key), args.value);
+      return undefined;
+    case "store.delete":
+      await services.store.delete(text(args.key));
+      return undefined;
+    case "store.list":
+      return JSON.stringify(await services.store.list(text(args.prefix)));
+    case "http":
+      return JSON.stringify(await services.http(toHttpRequest(args)));
+    default:
+      throw new PermissionDeniedError(`Plugin ${services.plugin}: unknown host operation "${op}".`);
+  }
+}
+
+function parseArgs(json: string): Record<string, unknown> {
+  const value: unknown = typeof json === "string" ? JSON.parse(json) : null;
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function text(v: unknown): string {
+  return typeof v === "string" ? v : String(v ?? "");
+}
+
+function toHttpRequest(args: Record<string, unknown>): HttpRequest {
+  const headers: Record<string, string> = {};
+  if (args.headers && typeof args.headers === "object") {
+    for (const [k, v] of Object.entries(args.headers as Record<string, unknown>)) headers[k] = text(v);
+  }
+  const auth = args.auth as { user?: unknown; password?: unknown } | undefined;
+  return {
+    method: text(args.method || "GET").toUpperCase(),
+    url: text(args.url),
+    headers,
+    body: args.body as HttpRequest["body"],
+    auth: auth && typeof auth === "object" ? { user: text(auth.user), password: text(auth.password) } : undefined,
+    timeoutMs: typeof args.timeoutMs === "number" ? args.timeoutMs : undefined,
+  };
+}

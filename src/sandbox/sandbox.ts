@@ -1,0 +1,132 @@
+import ivm from "isolated-vm";
+import { PluginFailedError, PluginLimitError } from "../errors.js";
+import type { PluginLimits } from "../plugins/manifest.js";
+import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall } from "./host-api.js";
+
+/** What a guest call gives the guest: the message and its arguments, as plain data. */
+export interface GuestCall {
+  token: string;
+  args: string[];
+  positional: string[];
+  options: Record<string, string>;
+  text: string;
+  match: string[];
+  user: { id: string; name: string };
+  room: string | null;
+  thread: string | null;
+  isDirect: boolean;
+  config: Record<string, unknown>;
+}
+
+const WATCHDOG_INTERVAL_MS = 20;
+
+/**
+ * One plugin's isolate: its own heap with a memory limit, its code loaded once, and calls into its
+ * exported functions under a CPU and a wall-clock limit. A sandbox that goes over a limit is disposed
+ * (which also ends a loop hiding behind an `await`); the plugin manager starts a new one.
+ */
+export class Sandbox {
+  readonly exports: readonly string[];
+  readonly #isolate: ivm.Isolate;
+  readonly #call: ivm.Reference;
+  readonly #limits: PluginLimits;
+  readonly #plugin: string;
+  #disposedBecause: string | undefined;
+
+  private constructor(plugin: string, isolate: ivm.Isolate, call: ivm.Reference, exports: string[], limits: PluginLimits) {
+    this.#plugin = plugin;
+    this.#isolate = isolate;
+    this.#call = call;
+    this.exports = exports;
+    this.#limits = limits;
+  }
+
+  /** Creates the isolate, runs the bootstrap, then the plugin's script (under the same limits). */
+  static async create(plugin: string, code: string, limits: PluginLimits, services: GuestServices): Promise<Sandbox> {
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+    try {
+      const context = await isolate.createContext();
+      const hostFn = new ivm.Reference((op: string, token: string, args: string) => handleGuestCall(services, op, token, args));
+      // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
+      await context.evalClosure(GUEST_BOOTSTRAP, [hostFn]);
+      // Taken before plugin code runs, so the plugin cannot swap them.
+      const init = (await context.global.get("__errandInit", { reference: true })) as ivm.Reference;
+      const call = (await context.global.get("__errandCall", { reference: true })) as ivm.Reference;
+      const script = await isolate.compileScript(code, { filename: `file:///plugins/${plugin}/bundle.js` });
+      await script.run(context, { timeout: limits.timeoutMs });
+      const exports = JSON.parse((await init.apply(undefined, [], { timeout: limits.timeoutMs })) as string) as string[];
+      return new Sandbox(plugin, isolate, call, exports, limits);
+    } catch (err) {
+      const reason = limitReason(err, limits) ?? (err as Error).message;
+      if (!isolate.isDisposed) isolate.dispose();
+      throw new PluginFailedError(`Plugin ${plugin} failed while loading: ${reason}`, { cause: err });
+    }
+  }
+
+  get isAlive(): boolean {
+    return !this.#isolate.isDisposed;
+  }
+
+  /** Heap in use, in bytes (for `!plugin info`). */
+  memoryUsed(): number {
+    if (this.#isolate.isDisposed) return 0;
+    const h = this.#isolate.getHeapStatisticsSync();
+    return h.used_heap_size + h.externally_allocated_size;
+  }
+
+  /**
+   * Calls an exported function. Resolves with what it returned (null, a string or lines); rejects with
+   * PluginLimitError when a limit stopped it, PluginFailedError when its code threw.
+   */
+  async call(exportName: string, data: GuestCall): Promise<string | string[] | null> {
+    if (this.#isolate.isDisposed) throw new PluginFailedError(`Plugin ${this.#plugin} is not running.`);
+    const cpuStart = this.#isolate.cpuTime;
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      const wallDeadline = Date.now() + this.#limits.wallTimeoutMs;
+      timer = setInterval(() => {
+        if (this.#isolate.isDisposed) return;
+        const cpuMs = Number(this.#isolate.cpuTime - cpuStart) / 1e6;
+        if (cpuMs > this.#limits.timeoutMs) reject(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
+        else if (Date.now() > wallDeadline) reject(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
+      }, WATCHDOG_INTERVAL_MS);
+    });
+    try {
+      const run = this.#call.apply(undefined, [exportName, JSON.stringify(data)], {
+        timeout: this.#limits.timeoutMs,
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+      }) as Promise<string>;
+      const out = await Promise.race([run, watchdog]);
+      return JSON.parse(out) as string | string[] | null;
+    } catch (err) {
+      if (err instanceof PluginLimitError) throw err;
+      const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
+      if (reason) {
+        if (!this.#isolate.isDisposed) this.#isolate.dispose();
+        throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
+      }
+      throw new PluginFailedError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, { cause: err });
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  dispose(): void {
+    if (!this.#isolate.isDisposed) this.#isolate.dispose();
+  }
+
+  #stop(reason: string): PluginLimitError {
+    this.#disposedBecause = reason;
+    this.dispose();
+    return new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
+  }
+}
+
+/** Recognizes isolated-vm's own limit errors. */
+function limitReason(err: unknown, limits: PluginLimits): string | undefined {
+  const message = (err as Error)?.message ?? "";
+  if (/memory limit/i.test(message)) return `it used more than its ${limits.memoryMb} MB of memory`;
+  if (/execution timed out/i.test(message)) return `it used more than ${limits.timeoutMs} ms of CPU`;
+  return undefined;
+}
