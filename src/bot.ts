@@ -31,7 +31,13 @@ export class Bot {
   readonly #startedAt = new Date();
   #stopping: Promise<void> | undefined;
 
-  private constructor(config: BotConfig, backend: Backend, store: Store, log: Logger, catalog: CorePluginEntry[]) {
+  private constructor(
+    config: BotConfig,
+    backend: Backend,
+    store: Store,
+    log: Logger,
+    catalog: CorePluginEntry[],
+  ) {
     this.config = config;
     this.#backend = backend;
     this.#store = store;
@@ -110,7 +116,9 @@ export class Bot {
   }
 
   #secretKeys(): string[] {
-    return this.plugins.list().flatMap((p) => secretPaths(p.manifest.config).map((path) => path.split(".").at(-1) as string));
+    return this.plugins
+      .list()
+      .flatMap((p) => secretPaths(p.manifest.config).map((path) => path.split(".").at(-1) as string));
   }
 
   /** Admins of this backend hear about plugins deactivated for failing. */

@@ -1,8 +1,8 @@
 import { UsageError } from "../../src/errors.js";
+import type { CoreContext } from "../../src/plugins/core-context.js";
 import { describePermissions } from "../../src/plugins/manifest.js";
 import { coerceSettings, describeSchema, maskSecrets, secretPaths } from "../../src/plugins/plugin-config.js";
 import type { ManagedPlugin } from "../../src/plugins/plugin-manager.js";
-import type { CoreContext } from "../../src/plugins/core-context.js";
 
 /**
  * Lists the plugins: name, version, state, and why one is not active.
@@ -49,7 +49,9 @@ export async function pluginInfo(ctx: CoreContext, name: string): Promise<string
   }
   const p = ctx.host.pluginManager.get(name);
   const perms = describePermissions(p.manifest.permissions);
-  const memory = p.sandbox?.isAlive ? `${(p.sandbox.memoryUsed() / 1024 / 1024).toFixed(1)} MiB` : "not running";
+  const memory = p.sandbox?.isAlive
+    ? `${(p.sandbox.memoryUsed() / 1024 / 1024).toFixed(1)} MiB`
+    : "not running";
   return [
     `${p.name} ${p.manifest.version}: ${p.manifest.description}`,
     `state: ${p.status}${p.reason ? ` (${p.reason})` : ""}`,
@@ -127,7 +129,9 @@ export async function pluginConfig(ctx: CoreContext, name: string, ...settings: 
   } else {
     const stray = settings.filter((s) => !s.includes("="));
     if (stray.length > 0) {
-      throw new UsageError(`"${stray[0]}" is not key=value. Usage: \`${ctx.host.prefix}plugin config ${name} key=value ...\`.`);
+      throw new UsageError(
+        `"${stray[0]}" is not key=value. Usage: \`${ctx.host.prefix}plugin config ${name} key=value ...\`.`,
+      );
     }
     values = coerceSettings(name, schema, { ...ctx.options });
     mode = "merge";
@@ -141,7 +145,10 @@ export async function pluginConfig(ctx: CoreContext, name: string, ...settings: 
   }
   const after = await manager.configure(name, values, mode);
   const keys = Object.keys(values);
-  const state = after.status === "active" ? "it is active with the new config" : `it is ${after.status}${after.reason ? ` (${after.reason})` : ""}`;
+  const state =
+    after.status === "active"
+      ? "it is active with the new config"
+      : `it is ${after.status}${after.reason ? ` (${after.reason})` : ""}`;
   return `Config of ${name} ${mode === "replace" ? "replaced" : `updated (${keys.join(", ")})`}; ${state}.`;
 }
 
@@ -149,7 +156,9 @@ function showConfig(ctx: CoreContext, p: ManagedPlugin, current: Record<string, 
   const fields = describeSchema(p.manifest.config);
   if (fields.length === 0) return `${p.name} takes no config.`;
   const masked = maskSecrets(p.manifest.config, current);
-  const values = Object.entries(masked).map(([k, v]) => `  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const values = Object.entries(masked).map(
+    ([k, v]) => `  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
+  );
   return [
     `Config of ${p.name}:`,
     ...fields,
@@ -164,9 +173,12 @@ function parseJsonObject(raw: string): Record<string, unknown> {
   try {
     value = JSON.parse(raw);
   } catch (err) {
-    throw new UsageError(`That is not valid JSON (${(err as Error).message}). Use key=value pairs, or one JSON object.`);
+    throw new UsageError(
+      `That is not valid JSON (${(err as Error).message}). Use key=value pairs, or one JSON object.`,
+    );
   }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UsageError("The config must be one JSON object.");
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new UsageError("The config must be one JSON object.");
   return value as Record<string, unknown>;
 }
 

@@ -19,7 +19,10 @@ export function renderUsage(): string {
       `JSON config (default ${configFlag.defaultFile} if present; ${configFlag.env})`,
     ),
     ...settings.map((s) =>
-      row(`--${s.flag} ${s.type === "list" ? "A,B" : s.type === "json" ? "JSON" : "VALUE"}`, `${s.description} (${s.env})`),
+      row(
+        `--${s.flag} ${s.type === "list" ? "A,B" : s.type === "json" ? "JSON" : "VALUE"}`,
+        `${s.description} (${s.env})`,
+      ),
     ),
     "",
   ].join("\n");

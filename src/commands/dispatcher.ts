@@ -139,7 +139,12 @@ export class Dispatcher {
       const parsed = { args: [], positional: [], options: {}, text };
       try {
         const ctx = this.#options.extendContext(this.#createContext(message, parsed), message);
-        const text = formatResult((await listener.run(ctx, [...m].map((g) => g ?? ""))) as CommandResult);
+        const text = formatResult(
+          (await listener.run(
+            ctx,
+            [...m].map((g) => g ?? ""),
+          )) as CommandResult,
+        );
         if (text) await this.#reply(message, text);
       } catch (err) {
         await this.#replyWithError(message, err, `a listener of ${listener.plugin}`, listener.plugin);

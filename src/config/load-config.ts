@@ -55,7 +55,8 @@ export function loadConfig(
     merged[s.key] = s.default;
     if (fromFile[s.key] !== undefined) merged[s.key] = fromFile[s.key];
     // Paths in a config file are relative to the file, wherever the bot is started from.
-    if (fromFile[s.key] !== undefined && s.key === "dataDir") merged[s.key] = resolveFrom(dirname(file), fromFile[s.key] as string);
+    if (fromFile[s.key] !== undefined && s.key === "dataDir")
+      merged[s.key] = resolveFrom(dirname(file), fromFile[s.key] as string);
     if (fromFile[s.key] !== undefined && s.key === "pluginPaths") {
       merged[s.key] = (fromFile[s.key] as string[]).map((p) => resolveFrom(dirname(file), p));
     }

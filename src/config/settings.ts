@@ -104,7 +104,8 @@ export const settings: readonly Setting[] = [
     env: "ERRAND_PLUGIN_PATHS",
     type: "list",
     expected: "a list of folders",
-    description: "plugin folders to load at start (a folder with plugin.json, or one whose sub-folders have one)",
+    description:
+      "plugin folders to load at start (a folder with plugin.json, or one whose sub-folders have one)",
     schema: { type: "array", items: { type: "string", minLength: 1 } },
     default: [],
   },
@@ -113,7 +114,8 @@ export const settings: readonly Setting[] = [
     flag: "plugins",
     env: "ERRAND_PLUGINS",
     type: "json",
-    expected: 'an object of plugin name to config object, like {"jenkins": {"url": "https://ci.example.com"}}',
+    expected:
+      'an object of plugin name to config object, like {"jenkins": {"url": "https://ci.example.com"}}',
     description: "plugin config as code (JSON); values set from chat win, key by key",
     schema: { type: "object", additionalProperties: { type: "object" } },
     default: {},

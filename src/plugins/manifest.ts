@@ -92,14 +92,23 @@ export function loadManifest(dir: string, hostVersion: string): PluginManifest {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "is missing" : `is not valid JSON (${(err as Error).message})`;
-    throw new ManifestError(`${file} ${why}. A plugin folder needs a plugin.json; see the README's "Writing a plugin".`);
+    const why =
+      (err as NodeJS.ErrnoException).code === "ENOENT"
+        ? "is missing"
+        : `is not valid JSON (${(err as Error).message})`;
+    throw new ManifestError(
+      `${file} ${why}. A plugin folder needs a plugin.json; see the README's "Writing a plugin".`,
+    );
   }
   if (!validateManifest(raw)) {
     const err = validateManifest.errors?.[0];
     const described = err ? describeSchemaError(err) : "invalid";
     const field = described.split(":")[0] ?? "";
-    const path = err?.instancePath.replace(/^\//, "").replace(/\/\d+$/, "").replace(/\//g, ".") ?? "";
+    const path =
+      err?.instancePath
+        .replace(/^\//, "")
+        .replace(/\/\d+$/, "")
+        .replace(/\//g, ".") ?? "";
     const help = FIELD_HELP[path] ?? FIELD_HELP[field];
     throw new ManifestError(`${file}: field ${described}${help ? ` (${help})` : ""}.`);
   }
@@ -150,7 +159,11 @@ function checkConfigSchema(file: string, schema: Record<string, unknown>): void 
 }
 
 /** `config:url` must name a key the config schema defines, or the grant could never be used. */
-function checkConfigKeysExist(file: string, net: string[], schema: Record<string, unknown> | undefined): void {
+function checkConfigKeysExist(
+  file: string,
+  net: string[],
+  schema: Record<string, unknown> | undefined,
+): void {
   const properties = (schema?.properties ?? {}) as Record<string, unknown>;
   for (const p of net) {
     if (p.startsWith("config:") && !(p.slice(7) in properties)) {
@@ -164,7 +177,8 @@ function checkConfigKeysExist(file: string, net: string[], schema: Record<string
 /** Lists what a plugin asks for, for install and approval messages. */
 export function describePermissions(p: PluginPermissions): string[] {
   const out: string[] = [];
-  for (const n of p.net) out.push(n.startsWith("config:") ? `net: the host set in config key ${n.slice(7)}` : `net: ${n}`);
+  for (const n of p.net)
+    out.push(n.startsWith("config:") ? `net: the host set in config key ${n.slice(7)}` : `net: ${n}`);
   if (p.webhooks) out.push("webhooks: receive HTTP requests");
   if (p.schedule) out.push("schedule: run timers");
   return out;

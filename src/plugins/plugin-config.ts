@@ -40,7 +40,11 @@ export function missingRequired(schema: Schema | null, value: Record<string, unk
  * Turns `key=value` strings into typed values using the schema: numbers, booleans and JSON for
  * objects and arrays; strings stay strings. Unknown keys are refused with the known ones.
  */
-export function coerceSettings(plugin: string, schema: Schema | null, pairs: Record<string, string>): Record<string, unknown> {
+export function coerceSettings(
+  plugin: string,
+  schema: Schema | null,
+  pairs: Record<string, string>,
+): Record<string, unknown> {
   const properties = (schema?.properties ?? {}) as Properties;
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(pairs)) {
@@ -60,7 +64,8 @@ function coerce(plugin: string, key: string, prop: Schema, raw: string): unknown
   const type = prop.type;
   if (type === "integer" || type === "number") {
     const n = Number(raw);
-    if (raw.trim() === "" || Number.isNaN(n)) throw new PluginConfigError(`Config of ${plugin} not accepted: ${key}: must be a number.`);
+    if (raw.trim() === "" || Number.isNaN(n))
+      throw new PluginConfigError(`Config of ${plugin} not accepted: ${key}: must be a number.`);
     return n;
   }
   if (type === "boolean") {
@@ -72,7 +77,9 @@ function coerce(plugin: string, key: string, prop: Schema, raw: string): unknown
     try {
       return JSON.parse(raw);
     } catch {
-      throw new PluginConfigError(`Config of ${plugin} not accepted: ${key}: must be JSON (${type}); quote it: ${key}='{"a": 1}'.`);
+      throw new PluginConfigError(
+        `Config of ${plugin} not accepted: ${key}: must be JSON (${type}); quote it: ${key}='{"a": 1}'.`,
+      );
     }
   }
   return raw;
@@ -110,7 +117,8 @@ export function describeSchema(schema: Schema | null): string[] {
       required.has(key) ? "required" : "optional",
       ...(prop.secret ? ["secret"] : []),
     ];
-    const def = prop.default !== undefined && !prop.secret ? ` (default ${JSON.stringify(prop.default)})` : "";
+    const def =
+      prop.default !== undefined && !prop.secret ? ` (default ${JSON.stringify(prop.default)})` : "";
     return `  ${key} (${flags.join(", ")})${prop.description ? `: ${prop.description}` : ""}${def}`;
   });
 }

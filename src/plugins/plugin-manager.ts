@@ -129,7 +129,9 @@ export class PluginManager {
     const manifest = loadManifest(dir, hostVersion);
     const existing = this.#plugins.get(manifest.name);
     if (existing && existing.dir !== dir) {
-      throw new PluginFailedError(`A plugin called ${manifest.name} is already loaded from ${existing.source}; names are unique.`);
+      throw new PluginFailedError(
+        `A plugin called ${manifest.name} is already loaded from ${existing.source}; names are unique.`,
+      );
     }
     const build = await buildPlugin(dir, manifest, this.#opts.buildCacheDir);
     const record = await this.#record(manifest.name);
@@ -173,7 +175,9 @@ export class PluginManager {
     const p = this.#plugins.get(name);
     if (!p) {
       const known = [...this.#plugins.keys()];
-      throw new NotFoundError(`No plugin called ${name}.${known.length ? ` Plugins: ${known.join(", ")}.` : ""}`);
+      throw new NotFoundError(
+        `No plugin called ${name}.${known.length ? ` Plugins: ${known.join(", ")}.` : ""}`,
+      );
     }
     return p;
   }
@@ -210,11 +214,20 @@ export class PluginManager {
       const old = this.get(name);
       const manifest = loadManifest(old.dir, hostVersion);
       if (manifest.name !== name) {
-        throw new PluginFailedError(`${old.dir}/plugin.json now names the plugin ${manifest.name}; rename it back to ${name}.`);
+        throw new PluginFailedError(
+          `${old.dir}/plugin.json now names the plugin ${manifest.name}; rename it back to ${name}.`,
+        );
       }
       const build = await buildPlugin(old.dir, manifest, this.#opts.buildCacheDir);
       const record = await this.#record(name);
-      const next: ManagedPlugin = { ...old, manifest, build, limits: this.#limitsFor(manifest), failuresInARow: 0, sandbox: null };
+      const next: ManagedPlugin = {
+        ...old,
+        manifest,
+        build,
+        limits: this.#limitsFor(manifest),
+        failuresInARow: 0,
+        sandbox: null,
+      };
       if (!record.active) {
         this.#plugins.set(name, { ...next, status: "inactive" });
         return this.get(name);
@@ -240,7 +253,11 @@ export class PluginManager {
    * Sets config: `replace` for a whole new config, otherwise key by key. Refused values change nothing.
    * An active (or waiting) plugin is restarted with the new config.
    */
-  async configure(name: string, values: Record<string, unknown>, mode: "merge" | "replace"): Promise<ManagedPlugin> {
+  async configure(
+    name: string,
+    values: Record<string, unknown>,
+    mode: "merge" | "replace",
+  ): Promise<ManagedPlugin> {
     return this.#locked(name, async () => {
       const plugin = this.get(name);
       const record = await this.#record(name);
@@ -248,9 +265,16 @@ export class PluginManager {
       const next: PluginRecord = { ...record, config: chatConfig };
       const merged = this.#mergedConfig(name, next);
       const missing = missingRequired(plugin.manifest.config, merged);
-      validatePluginConfig(name, missing.length ? withoutRequired(plugin.manifest.config) : plugin.manifest.config, merged);
+      validatePluginConfig(
+        name,
+        missing.length ? withoutRequired(plugin.manifest.config) : plugin.manifest.config,
+        merged,
+      );
       await this.#saveRecord(name, next);
-      if (next.active && (plugin.status === "active" || plugin.status === "needs-config" || plugin.status === "failed")) {
+      if (
+        next.active &&
+        (plugin.status === "active" || plugin.status === "needs-config" || plugin.status === "failed")
+      ) {
         this.#stop(plugin, "inactive", null);
         await this.#activate(plugin, next).catch((err) => {
           if (!(err instanceof PluginConfigError)) throw err;
@@ -266,9 +290,18 @@ export class PluginManager {
   }
 
   /** Runs one exported function for a message, within the plugin's limits. */
-  async invoke(name: string, exportName: string, ctx: Context, positional: string[], match: string[] = []): Promise<unknown> {
+  async invoke(
+    name: string,
+    exportName: string,
+    ctx: Context,
+    positional: string[],
+    match: string[] = [],
+  ): Promise<unknown> {
     const plugin = this.get(name);
-    if (plugin.status !== "active") throw new PluginFailedError(`Plugin ${name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`);
+    if (plugin.status !== "active")
+      throw new PluginFailedError(
+        `Plugin ${name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`,
+      );
     if (!plugin.sandbox?.isAlive) plugin.sandbox = await this.#createSandbox(plugin, plugin.config);
     const token = randomUUID();
     this.#calls.set(token, { plugin: name, call: { ctx, messages: 0 } });
@@ -288,7 +321,11 @@ export class PluginManager {
     try {
       const result = await plugin.sandbox.call(exportName, data);
       plugin.failuresInARow = 0;
-      return Array.isArray(result) ? limitText(result.join("\n")) : result === null ? null : limitText(result);
+      return Array.isArray(result)
+        ? limitText(result.join("\n"))
+        : result === null
+          ? null
+          : limitText(result);
     } catch (err) {
       plugin.lastError = (err as Error).message;
       if (err instanceof PluginLimitError) await this.#countFailure(plugin, err);
@@ -404,7 +441,9 @@ export class PluginManager {
     if (!live) throw new PermissionDeniedError("This command has finished; it cannot post any more.");
     live.call.messages++;
     if (live.call.messages > MAX_MESSAGES_PER_CALL) {
-      throw new PermissionDeniedError(`Plugin ${live.plugin} posted more than ${MAX_MESSAGES_PER_CALL} messages for one command.`);
+      throw new PermissionDeniedError(
+        `Plugin ${live.plugin} posted more than ${MAX_MESSAGES_PER_CALL} messages for one command.`,
+      );
     }
     return live.call;
   }
@@ -457,7 +496,9 @@ function compileMatch(plugin: string, source: string): RegExp {
   try {
     return literal ? new RegExp(literal[1] as string, literal[2]) : new RegExp(source, "i");
   } catch (err) {
-    throw new PluginFailedError(`Plugin ${plugin}: @match ${source} is not a valid regular expression.`, { cause: err });
+    throw new PluginFailedError(`Plugin ${plugin}: @match ${source} is not a valid regular expression.`, {
+      cause: err,
+    });
   }
 }
 

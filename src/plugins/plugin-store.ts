@@ -29,11 +29,14 @@ export class PluginStore {
 
   async set(key: string, value: unknown): Promise<void> {
     this.#checkKey(key);
-    if (value === undefined) throw new UsageError(`store.set("${key}"): the value is undefined; use store.delete.`);
+    if (value === undefined)
+      throw new UsageError(`store.set("${key}"): the value is undefined; use store.delete.`);
     const json = JSON.stringify(value);
     const size = Buffer.byteLength(json) + key.length;
     if (size > MAX_VALUE_BYTES) {
-      throw new QuotaExceededError(`Plugin ${this.#plugin}: the value for "${key}" is ${size} bytes; one value may hold ${MAX_VALUE_BYTES}.`);
+      throw new QuotaExceededError(
+        `Plugin ${this.#plugin}: the value for "${key}" is ${size} bytes; one value may hold ${MAX_VALUE_BYTES}.`,
+      );
     }
     const sizes = await this.#sizes();
     const total = [...sizes.values()].reduce((a, b) => a + b, 0) - (sizes.get(key) ?? 0) + size;
@@ -56,7 +59,11 @@ export class PluginStore {
   async list(prefix = ""): Promise<string[]> {
     const keys: string[] = [];
     const base = `${this.#plugin}${SEP}`;
-    for await (const k of this.#db.keys({ gte: base + prefix, lt: `${base}${prefix}\uffff`, limit: MAX_LIST })) {
+    for await (const k of this.#db.keys({
+      gte: base + prefix,
+      lt: `${base}${prefix}\uffff`,
+      limit: MAX_LIST,
+    })) {
       keys.push((k as string).slice(base.length));
     }
     return keys;
@@ -66,7 +73,8 @@ export class PluginStore {
   async entries(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     const base = `${this.#plugin}${SEP}`;
-    for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` })) out[(k as string).slice(base.length)] = v;
+    for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` }))
+      out[(k as string).slice(base.length)] = v;
     return out;
   }
 

@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 import type * as esbuild from "esbuild";
@@ -24,7 +33,11 @@ const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `
  * Builds a plugin folder into one script plus its command docs. Results are cached in `cacheDir` by a
  * hash of the sources, so a restart does not pay for esbuild and the TypeScript compiler again.
  */
-export async function buildPlugin(dir: string, manifest: PluginManifest, cacheDir: string): Promise<PluginBuild> {
+export async function buildPlugin(
+  dir: string,
+  manifest: PluginManifest,
+  cacheDir: string,
+): Promise<PluginBuild> {
   const hash = hashSources(dir);
   const cached = join(cacheDir, manifest.name, hash);
   if (existsSync(join(cached, "docs.json"))) {
@@ -69,13 +82,17 @@ async function bundle(dir: string, mainFile: string, name: string): Promise<stri
     });
   } catch (err) {
     const first = (err as esbuild.BuildFailure).errors?.[0];
-    const where = first?.location ? `${relative(dir, join(dir, first.location.file))}:${first.location.line}: ` : "";
+    const where = first?.location
+      ? `${relative(dir, join(dir, first.location.file))}:${first.location.line}: `
+      : "";
     const text = first ? nicerBuildMessage(first.text) : (err as Error).message;
     throw new BuildError(`Plugin ${name} does not build: ${where}${text}`, { cause: err });
   }
   const code = result.outputFiles[0]?.text ?? "";
   if (code.length > MAX_BUNDLE_BYTES) {
-    throw new BuildError(`Plugin ${name} bundles to ${Math.round(code.length / 1024)} KiB; the limit is 8 MiB.`);
+    throw new BuildError(
+      `Plugin ${name} bundles to ${Math.round(code.length / 1024)} KiB; the limit is 8 MiB.`,
+    );
   }
   return code;
 }
@@ -84,8 +101,14 @@ async function bundle(dir: string, mainFile: string, name: string): Promise<stri
 const sandboxImports: esbuild.Plugin = {
   name: "errand-sandbox-imports",
   setup(build) {
-    build.onResolve({ filter: /^errand(\/.*)?$/ }, (args) => ({ path: args.path, namespace: "errand-types" }));
-    build.onLoad({ filter: /.*/, namespace: "errand-types" }, () => ({ contents: "export {};", loader: "js" }));
+    build.onResolve({ filter: /^errand(\/.*)?$/ }, (args) => ({
+      path: args.path,
+      namespace: "errand-types",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "errand-types" }, () => ({
+      contents: "export {};",
+      loader: "js",
+    }));
     build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) =>
       NODE_BUILTINS.has(args.path)
         ? {
@@ -115,7 +138,9 @@ function hashSources(dir: string): string {
   // A new host may bundle or document differently: its builds never reuse an older host's.
   hash.update(`errand ${hostVersion}\0`);
   const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (entry.name === "node_modules" || entry.name === ".git") continue;
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);

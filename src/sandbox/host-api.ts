@@ -62,7 +62,10 @@ const store = (token) =>
 let exportsOf = {};
 globalThis.__errandInit = () => {
   exportsOf = globalThis.__errandPlugin || {};
-  delete globalThis.__errandPlugin;
+  // The host holds these through References taken before plugin code ran; the plugin needs none of them.
+  globalThis.__errandPlugin = undefined;
+  delete globalThis.__errandInit;
+  delete globalThis.__errandCall;
   return stringify(keys(exportsOf).filter((k) => typeof exportsOf[k] === "function"));
 };
 globalThis.__errandCall = async (exportName, callJson) => {
@@ -115,7 +118,12 @@ const MAX_LOG_LENGTH = 4000;
  * Handles one operation from the guest. Arguments arrive as a JSON string and the result leaves as one.
  * Anything the guest sends is untrusted: each field is checked for type before use.
  */
-export async function handleGuestCall(services: GuestServices, op: string, token: string, argsJson: string): Promise<string | undefined> {
+export async function handleGuestCall(
+  services: GuestServices,
+  op: string,
+  token: string,
+  argsJson: string,
+): Promise<string | undefined> {
   const args = parseArgs(argsJson);
   if (op === "log") {
     const level = args.level === "warn" || args.level === "error" ? args.level : "info";
@@ -127,7 +135,8 @@ export async function handleGuestCall(services: GuestServices, op: string, token
       `Plugin ${services.plugin}: this command has finished, so it cannot reply or use the store any more.`,
     );
   }
-  if (token === "load") throw new PermissionDeniedError(`Plugin ${services.plugin}: only logging is possible while loading.`);
+  if (token === "load")
+    throw new PermissionDeniedError(`Plugin ${services.plugin}: only logging is possible while loading.`);
   switch (op) {
     case "reply":
       await services.reply(token, text(args.text));
@@ -154,7 +163,9 @@ export async function handleGuestCall(services: GuestServices, op: string, token
 
 function parseArgs(json: string): Record<string, unknown> {
   const value: unknown = typeof json === "string" ? JSON.parse(json) : null;
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 function text(v: unknown): string {
@@ -172,7 +183,8 @@ function toHttpRequest(args: Record<string, unknown>): HttpRequest {
     url: text(args.url),
     headers,
     body: args.body as HttpRequest["body"],
-    auth: auth && typeof auth === "object" ? { user: text(auth.user), password: text(auth.password) } : undefined,
+    auth:
+      auth && typeof auth === "object" ? { user: text(auth.user), password: text(auth.password) } : undefined,
     timeoutMs: typeof args.timeoutMs === "number" ? args.timeoutMs : undefined,
   };
 }

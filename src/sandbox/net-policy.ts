@@ -11,7 +11,10 @@ export interface HostRule {
   source: string;
 }
 
-export function compileNetRules(patterns: readonly string[], config: Readonly<Record<string, unknown>>): HostRule[] {
+export function compileNetRules(
+  patterns: readonly string[],
+  config: Readonly<Record<string, unknown>>,
+): HostRule[] {
   const rules: HostRule[] = [];
   for (const pattern of patterns) {
     if (pattern.startsWith("config:")) {

@@ -29,7 +29,11 @@ export interface HttpLimits {
   maxRedirects: number;
 }
 
-export const defaultHttpLimits: HttpLimits = { maxResponseBytes: 5 * 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5 };
+export const defaultHttpLimits: HttpLimits = {
+  maxResponseBytes: 5 * 1024 * 1024,
+  timeoutMs: 15_000,
+  maxRedirects: 5,
+};
 
 /**
  * HTTP for a plugin: only to allowed hosts, redirects followed by hand so that each hop is checked,
@@ -45,7 +49,8 @@ export async function pluginFetch(
   let method = req.method;
   let body = encodeBody(req);
   const headers = { ...req.headers, ...body.headers };
-  if (req.auth) headers.authorization = `Basic ${Buffer.from(`${req.auth.user}:${req.auth.password}`).toString("base64")}`;
+  if (req.auth)
+    headers.authorization = `Basic ${Buffer.from(`${req.auth.user}:${req.auth.password}`).toString("base64")}`;
   const origin = url.origin;
   const timeoutMs = Math.min(req.timeoutMs ?? limits.timeoutMs, limits.timeoutMs);
   const signal = AbortSignal.timeout(timeoutMs);
@@ -61,12 +66,15 @@ export async function pluginFetch(
       res = await fetch(url, { method, headers, body: body.data, redirect: "manual", signal });
     } catch (err) {
       const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : describeFetchError(err);
-      throw new Error(`Plugin ${plugin}: ${method} ${url.origin}${url.pathname} failed: ${reason}.`, { cause: err });
+      throw new Error(`Plugin ${plugin}: ${method} ${url.origin}${url.pathname} failed: ${reason}.`, {
+        cause: err,
+      });
     }
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location && res.status !== 304) {
       await res.body?.cancel();
-      if (hop >= limits.maxRedirects) throw new Error(`Plugin ${plugin}: more than ${limits.maxRedirects} redirects from ${req.url}.`);
+      if (hop >= limits.maxRedirects)
+        throw new Error(`Plugin ${plugin}: more than ${limits.maxRedirects} redirects from ${req.url}.`);
       url = new URL(location, url);
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
         method = "GET";
@@ -81,7 +89,13 @@ export async function pluginFetch(
     res.headers.forEach((v, k) => {
       responseHeaders[k] = v;
     });
-    const response: HttpResponse = { status: res.status, ok: res.ok, headers: responseHeaders, body: text, url: url.href };
+    const response: HttpResponse = {
+      status: res.status,
+      ok: res.ok,
+      headers: responseHeaders,
+      body: text,
+      url: url.href,
+    };
     if (/\bjson\b/i.test(res.headers.get("content-type") ?? "")) {
       try {
         response.json = JSON.parse(text);

@@ -33,7 +33,13 @@ export class Sandbox {
   readonly #plugin: string;
   #disposedBecause: string | undefined;
 
-  private constructor(plugin: string, isolate: ivm.Isolate, call: ivm.Reference, exports: string[], limits: PluginLimits) {
+  private constructor(
+    plugin: string,
+    isolate: ivm.Isolate,
+    call: ivm.Reference,
+    exports: string[],
+    limits: PluginLimits,
+  ) {
     this.#plugin = plugin;
     this.#isolate = isolate;
     this.#call = call;
@@ -42,11 +48,18 @@ export class Sandbox {
   }
 
   /** Creates the isolate, runs the bootstrap, then the plugin's script (under the same limits). */
-  static async create(plugin: string, code: string, limits: PluginLimits, services: GuestServices): Promise<Sandbox> {
+  static async create(
+    plugin: string,
+    code: string,
+    limits: PluginLimits,
+    services: GuestServices,
+  ): Promise<Sandbox> {
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
     try {
       const context = await isolate.createContext();
-      const hostFn = new ivm.Reference((op: string, token: string, args: string) => handleGuestCall(services, op, token, args));
+      const hostFn = new ivm.Reference((op: string, token: string, args: string) =>
+        handleGuestCall(services, op, token, args),
+      );
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
       await context.evalClosure(GUEST_BOOTSTRAP, [hostFn]);
       // Taken before plugin code runs, so the plugin cannot swap them.
@@ -54,7 +67,9 @@ export class Sandbox {
       const call = (await context.global.get("__errandCall", { reference: true })) as ivm.Reference;
       const script = await isolate.compileScript(code, { filename: `file:///plugins/${plugin}/bundle.js` });
       await script.run(context, { timeout: limits.timeoutMs });
-      const exports = JSON.parse((await init.apply(undefined, [], { timeout: limits.timeoutMs })) as string) as string[];
+      const exports = JSON.parse(
+        (await init.apply(undefined, [], { timeout: limits.timeoutMs })) as string,
+      ) as string[];
       return new Sandbox(plugin, isolate, call, exports, limits);
     } catch (err) {
       const reason = limitReason(err, limits) ?? (err as Error).message;
@@ -87,8 +102,10 @@ export class Sandbox {
       timer = setInterval(() => {
         if (this.#isolate.isDisposed) return;
         const cpuMs = Number(this.#isolate.cpuTime - cpuStart) / 1e6;
-        if (cpuMs > this.#limits.timeoutMs) reject(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
-        else if (Date.now() > wallDeadline) reject(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
+        if (cpuMs > this.#limits.timeoutMs)
+          reject(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
+        else if (Date.now() > wallDeadline)
+          reject(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
       }, WATCHDOG_INTERVAL_MS);
     });
     try {
@@ -106,7 +123,9 @@ export class Sandbox {
         if (!this.#isolate.isDisposed) this.#isolate.dispose();
         throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
       }
-      throw new PluginFailedError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, { cause: err });
+      throw new PluginFailedError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
+        cause: err,
+      });
     } finally {
       clearInterval(timer);
     }

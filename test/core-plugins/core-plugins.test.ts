@@ -21,8 +21,22 @@ describe("core plugins", () => {
       const lines = reply.split("\n");
       for (const plugin of ["health:", "help:", "history:", "plugins:", "utils:"])
         assert.ok(lines.includes(plugin), plugin);
-      const usages = ["!echo [text...]", "!whoami", "!status", "!uptime", "!about", "!history [count]", "!! [number]"];
-      for (const usage of [...usages, "!help [topic...]", "!apropos <term>", "!plugin list", "!status plugins"]) {
+      const usages = [
+        "!echo [text...]",
+        "!whoami",
+        "!status",
+        "!uptime",
+        "!about",
+        "!history [count]",
+        "!! [number]",
+      ];
+      for (const usage of [
+        ...usages,
+        "!help [topic...]",
+        "!apropos <term>",
+        "!plugin list",
+        "!status plugins",
+      ]) {
         assert.equal(lines.filter((l) => l.startsWith(`  ${usage} — `)).length, 1, usage);
       }
       assert.match(reply, /!echo \[text\.\.\.\] — Repeats your text back, exactly as you typed it\./);

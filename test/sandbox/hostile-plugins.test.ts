@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { packageRoot } from "../../src/paths.js";
+import { startHttpServer } from "../helpers/http-server.js";
+import { startBot } from "../helpers/start-bot.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+const fixtures = resolve(packageRoot, "test", "fixtures", "plugins");
+const hostile = [
+  "hostile-globals",
+  "hostile-import",
+  "hostile-prototype",
+  "hostile-loop",
+  "hostile-memory",
+  "hostile-recursion",
+  "hostile-never",
+  "hostile-big-reply",
+  "hostile-throw-load",
+  "hostile-throw",
+  "hostile-http",
+  "greeter",
+].map((name) => resolve(fixtures, name));
+
+describe("hostile plugins are contained", function () {
+  this.timeout(60_000);
+  let dir: ReturnType<typeof makeTempDir>;
+  let bot: Awaited<ReturnType<typeof startBot>>;
+  let allowed: Awaited<ReturnType<typeof startHttpServer>>;
+  let forbidden: Awaited<ReturnType<typeof startHttpServer>>;
+  let forbiddenHits = 0;
+
+  before(async () => {
+    dir = makeTempDir();
+    forbidden = await startHttpServer((_req, res) => {
+      forbiddenHits++;
+      res.end("secret internal data");
+    });
+    allowed = await startHttpServer((req, res) => {
+      if (req.url === "/redirect") {
+        res.writeHead(302, { location: `${forbidden.url}/steal` });
+        res.end();
+        return;
+      }
+      res.end("allowed answer");
+    });
+    bot = await startBot(dir.path, [
+      "--plugin-paths",
+      hostile.join(","),
+      "--plugins",
+      JSON.stringify({ "hostile-http": { url: allowed.url } }),
+    ]);
+  });
+
+  after(async () => {
+    await bot.stop();
+    await allowed.close();
+    await forbidden.close();
+    dir.remove();
+  });
+
+  /** After every hostile act, the bot and another plugin still answer. */
+  async function assertStillServing(): Promise<void> {
+    assert.equal(await bot.chat.ask("!echo still here"), "still here");
+    assert.equal(await bot.chat.ask("!greet Ada"), "Hello, Ada.");
+  }
+
+  it("sees no process, require, module, timers or host objects on the global object", async () => {
+    const reply = await bot.chat.ask("!probe globals");
+    assert.equal(
+      reply,
+      "process=undefined require=undefined module=undefined setTimeout=undefined fetch=undefined globals=",
+    );
+    await assertStillServing();
+  });
+
+  it("cannot import() a module", async () => {
+    const reply = await bot.chat.ask("!probe import");
+    assert.match(reply, /^hostile-import: .*not supported/i);
+    await assertStillServing();
+  });
+
+  it("finds only its own isolate through the prototypes of what it is given", async () => {
+    const reply = await bot.chat.ask("!probe prototypes");
+    assert.equal(
+      reply,
+      "reply->process=undefined args->process=undefined user->process=undefined promise->process=undefined stored=null",
+    );
+    await assertStillServing();
+  });
+
+  it("stops an infinite loop at its CPU limit, then serves again", async () => {
+    assert.match(
+      await bot.chat.ask("!spin"),
+      /Plugin hostile-loop was stopped: it used more than 200 ms of CPU/,
+    );
+    await assertStillServing();
+    assert.equal(await bot.chat.ask("!fine"), "fine");
+  });
+
+  it("stops a loop that starts after an await", async () => {
+    assert.match(
+      await bot.chat.ask("!spin later"),
+      /Plugin hostile-loop was stopped: it used more than 200 ms of CPU/,
+    );
+    await assertStillServing();
+    assert.equal(await bot.chat.ask("!fine"), "fine");
+  });
+
+  it("stops a memory bomb at its memory limit", async () => {
+    assert.match(
+      await bot.chat.ask("!bomb"),
+      /Plugin hostile-memory was stopped: it used more than its 16 MB of memory/,
+    );
+    await assertStillServing();
+  });
+
+  it("contains deep recursion as an error of the plugin", async () => {
+    assert.match(await bot.chat.ask("!recurse"), /^hostile-recursion: Maximum call stack size exceeded/);
+    await assertStillServing();
+  });
+
+  it("gives up on a promise that never settles at the wall-clock limit", async () => {
+    assert.match(
+      await bot.chat.ask("!hang"),
+      /Plugin hostile-never was stopped: it did not finish within 300 ms/,
+    );
+    await assertStillServing();
+  });
+
+  it("cuts a 10 MB reply to the size limit, saying so", async () => {
+    const reply = await bot.chat.ask("!flood");
+    assert.ok(reply.length < 41_000, `reply of ${reply.length}`);
+    assert.match(reply, /cut: the reply was 10000000 characters; the limit is 40000/);
+    await assertStillServing();
+  });
+
+  it("cannot post more than 20 messages for one command", async () => {
+    const said = await bot.chat.say("!spam");
+    assert.equal(said.filter((s) => s.text.startsWith("spam ")).length, 20);
+    assert.match(said.at(-1)?.text ?? "", /posted more than 20 messages for one command/);
+  });
+
+  it("reports a plugin that throws while loading, and keeps the others", async () => {
+    const list = await bot.chat.ask("!plugin list");
+    assert.match(
+      list,
+      /hostile-throw-load 1\.0\.0: failed \(Plugin hostile-throw-load failed while loading: .*boom while loading\)/,
+    );
+    assert.match(await bot.chat.ask("!unreachable"), /I don't know/);
+    await assertStillServing();
+  });
+
+  it("answers a throw in a command with the plugin's name and message", async () => {
+    assert.equal(await bot.chat.ask("!explode"), "hostile-throw: the flux capacitor broke");
+    assert.match(await bot.chat.ask("!throw string"), /^hostile-throw: /);
+    assert.match(await bot.chat.ask("!bad return"), /^hostile-throw: a command returned number/);
+    await assertStillServing();
+  });
+
+  it("reaches its granted host, but no other host, not even through a redirect", async () => {
+    assert.equal(await bot.chat.ask(`!fetch url ${allowed.url}/ok`), "200 allowed answer");
+    assert.match(
+      await bot.chat.ask(`!fetch url ${forbidden.url}/steal`),
+      new RegExp(
+        `may not reach 127\\.0\\.0\\.1:${forbidden.port}: it is not in the plugin's permissions\\.net \\(config:url\\)`,
+      ),
+    );
+    assert.match(
+      await bot.chat.ask(`!fetch url ${allowed.url}/redirect`),
+      /may not reach .* \(a redirect from/,
+    );
+    assert.match(await bot.chat.ask("!fetch url file:///etc/passwd"), /may not reach/);
+    assert.equal(forbiddenHits, 0);
+    await assertStillServing();
+  });
+});
