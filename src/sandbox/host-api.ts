@@ -13,7 +13,7 @@ import { PermissionDeniedError } from "../errors.js";
 import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
 /** Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference. */
-export const GUEST_BOOTSTRAP = String.raw`
+export const GUEST_BOOTSTRAP = `
 const hostRef = $0;
 const { parse, stringify } = JSON;
 const { freeze, keys } = Object;
