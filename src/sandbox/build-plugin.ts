@@ -132,7 +132,7 @@ function nicerBuildMessage(text: string): string {
   return text;
 }
 
-/** A hash of the plugin's own files and its lock file (not node_modules, which the lock file pins). */
+/** A hash of the plugin's own files and its lock file. */
 function hashSources(dir: string): string {
   const hash = createHash("sha256");
   // A new host may bundle or document differently: its builds never reuse an older host's.
@@ -141,7 +141,8 @@ function hashSources(dir: string): string {
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
       a.name.localeCompare(b.name),
     )) {
-      if (entry.name === "node_modules" || entry.name === ".git") continue;
+      // Dot-folders (.git, caches) and dependencies (pinned by the lock file) do not change the build.
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
       else if (entry.isFile() && statSync(p).size < 16 * 1024 * 1024) {
