@@ -9,9 +9,11 @@ import { parseArgs } from "node:util";
 import { ConsoleBackend } from "./backends/console.js";
 import { Bot } from "./bot.js";
 import { renderInitConfig } from "./cli/init-config.js";
+import { scaffoldPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
 import { loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
+import { documentPluginPaths } from "./docs/document-plugin-paths.js";
 import { renderMarkdownReference } from "./docs/render-markdown.js";
 import { ConfigError, isErrandError } from "./errors.js";
 import { createLogger } from "./log.js";
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return init(rest);
     case "docs":
       return docs(rest);
+    case "new-plugin":
+      return newPlugin(rest);
     case undefined:
     case "help":
     case "--help":
@@ -40,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${hostVersion}\n`);
       return 0;
     default:
-      throw new UsageExit(`Unknown command "${command}". Commands: start, init, docs, help.`);
+      throw new UsageExit(`Unknown command "${command}". Commands: start, init, docs, new-plugin, help.`);
   }
 }
 
@@ -85,12 +89,34 @@ function init(argv: string[]): number {
   return 0;
 }
 
+function newPlugin(argv: string[]): number {
+  const { positionals } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageExit("Usage: errand new-plugin DIR");
+  let made: { dir: string; name: string };
+  try {
+    made = scaffoldPlugin(positionals[0] as string);
+  } catch (err) {
+    throw new UsageExit((err as Error).message);
+  }
+  process.stdout.write(
+    `Created plugin ${made.name} in ${made.dir}.\nNext: cd ${made.dir} && npm test; then edit src/index.ts.\n`,
+  );
+  return 0;
+}
+
+/** `errand docs [--out FILE] [start flags]`: core commands, and those of the plugins in --plugin-paths. */
 function docs(argv: string[]): number {
-  const { values } = parseStrict(argv, { out: { type: "string" }, prefix: { type: "string" } });
-  const markdown = renderMarkdownReference(loadCoreCatalog(), values.prefix ?? "!");
-  if (values.out) {
-    writeFileSync(resolve(values.out), markdown);
-    process.stdout.write(`Wrote ${resolve(values.out)}\n`);
+  const outAt = argv.indexOf("--out");
+  const out = outAt === -1 ? undefined : argv[outAt + 1];
+  if (outAt !== -1 && !out) throw new UsageExit("--out needs a file name.");
+  const config = loadConfig(outAt === -1 ? argv : [...argv.slice(0, outAt), ...argv.slice(outAt + 2)]);
+  const markdown = renderMarkdownReference(
+    [...loadCoreCatalog(), ...documentPluginPaths(config.pluginPaths)],
+    config.prefix,
+  );
+  if (out) {
+    writeFileSync(resolve(out), markdown);
+    process.stdout.write(`Wrote ${resolve(out)}\n`);
   } else {
     process.stdout.write(markdown);
   }

@@ -10,6 +10,7 @@ export function renderUsage(): string {
     row("start [flags]", "start the bot (console backend by default: type commands on stdin)"),
     row("init [--config FILE]", "write a commented config file and create the data directory"),
     row("docs [--out FILE]", "write the Markdown reference of every command"),
+    row("new-plugin DIR", "scaffold a plugin repo with a documented command and a passing test"),
     row("help, --help", "this text"),
     row("--version", "the version"),
     "",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
@@ -172,6 +172,39 @@ describe("errand CLI (end to end, through a pipe)", function () {
     const toFile = await runCli(["docs", "--out", out]);
     assert.equal(toFile.code, 0);
     assert.equal(readFileSync(out, "utf8"), r.stdout);
+  });
+
+  it("docs includes the commands of plugins in --plugin-paths", async () => {
+    const r = await runCli(["docs", "--plugin-paths", join(packageRoot, "repos", "hello")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /## hello\n\nGreets people/);
+    assert.match(r.stdout, /### `!hello \[name\]`/);
+    assert.match(r.stdout, /### Listens for `\/\^good \(morning\|afternoon\|evening\)\\b\/`/);
+  });
+
+  it("new-plugin scaffolds a plugin whose own test passes, and the bot runs it", async () => {
+    const pluginDir = join(dir.path, "weather");
+    const made = await runCli(["new-plugin", pluginDir]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /Created plugin weather/);
+    const test = spawnSync("npm", ["test", "--silent"], {
+      cwd: pluginDir,
+      env: cleanEnv(),
+      encoding: "utf8",
+    });
+    assert.equal(test.status, 0, test.stdout + test.stderr);
+    assert.match(test.stdout, /# pass 2/);
+    const r = await runCli(
+      ["start", "--data-dir", data, "--plugin-paths", pluginDir],
+      "!hello Ada\n!help hello\n",
+    );
+    assert.match(
+      r.stdout,
+      /^Hello, Ada!\n!hello \[name\] {2}\(plugin weather\)\nGreets you, or whoever you name/,
+    );
+    const again = await runCli(["new-plugin", pluginDir]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /is not empty/);
   });
 
   it("refuses to share a data dir with a running bot", async () => {
