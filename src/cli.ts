@@ -13,8 +13,6 @@ import { scaffoldPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
 import { loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
-import { documentPluginPaths } from "./docs/document-plugin-paths.js";
-import { renderMarkdownReference } from "./docs/render-markdown.js";
 import { ConfigError, isErrandError } from "./errors.js";
 import { createLogger } from "./log.js";
 import { hostVersion } from "./paths.js";
@@ -105,11 +103,14 @@ function newPlugin(argv: string[]): number {
 }
 
 /** `errand docs [--out FILE] [start flags]`: core commands, and those of the plugins in --plugin-paths. */
-function docs(argv: string[]): number {
+async function docs(argv: string[]): Promise<number> {
   const outAt = argv.indexOf("--out");
   const out = outAt === -1 ? undefined : argv[outAt + 1];
   if (outAt !== -1 && !out) throw new UsageExit("--out needs a file name.");
   const config = loadConfig(outAt === -1 ? argv : [...argv.slice(0, outAt), ...argv.slice(outAt + 2)]);
+  // Loaded here only: documenting plugins needs the TypeScript compiler, which `start` must not pay for.
+  const { documentPluginPaths } = await import("./docs/document-plugin-paths.js");
+  const { renderMarkdownReference } = await import("./docs/render-markdown.js");
   const markdown = renderMarkdownReference(
     [...loadCoreCatalog(), ...documentPluginPaths(config.pluginPaths)],
     config.prefix,

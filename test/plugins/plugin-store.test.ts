@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { ErrorCode } from "../../src/errors.js";
+import { PluginStore } from "../../src/plugins/plugin-store.js";
+import { Store } from "../../src/storage/store.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+describe("PluginStore", () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let store: Store;
+  beforeEach(async () => {
+    dir = makeTempDir();
+    store = await Store.open(dir.path);
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  it("keeps each plugin in its own namespace", async () => {
+    const a = new PluginStore(store.sublevel("plugin-store"), "a", 10_000);
+    const ab = new PluginStore(store.sublevel("plugin-store"), "ab", 10_000);
+    await a.set("k", { v: 1 });
+    await ab.set("k", "other");
+    assert.deepEqual(await a.get("k"), { v: 1 });
+    assert.deepEqual(await a.list(), ["k"]);
+    assert.deepEqual(await ab.list(), ["k"]);
+    assert.equal(await ab.get("k"), "other");
+    await a.delete("k");
+    assert.equal(await a.get("k"), null);
+    assert.equal(await ab.get("k"), "other");
+  });
+
+  it("refuses a write over the quota, and keeps what was there", async () => {
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    await s.set("a", "x".repeat(500));
+    await assert.rejects(
+      s.set("b", "y".repeat(600)),
+      (err: Error & { code?: string }) => err.code === ErrorCode.QuotaExceeded,
+    );
+    assert.equal(await s.get("b"), null);
+    await s.set("a", "x".repeat(900));
+    assert.equal(((await s.get("a")) as string).length, 900, "replacing a value counts only the new size");
+  });
+
+  it("counts what is already stored after a restart", async () => {
+    await new PluginStore(store.sublevel("plugin-store"), "p", 1000).set("a", "x".repeat(800));
+    await store.close();
+    store = await Store.open(dir.path);
+    const again = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    await assert.rejects(again.set("b", "y".repeat(300)), /out of store space/);
+    assert.ok((await again.usedBytes()) > 800);
+  });
+
+  it("refuses bad keys and undefined values", async () => {
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    await assert.rejects(s.set("", 1), /keys are 1 to 256 characters/);
+    await assert.rejects(s.set("k".repeat(300), 1), /keys are 1 to 256/);
+    await assert.rejects(s.set("k", undefined), /use store\.delete/);
+  });
+});
