@@ -1,4 +1,8 @@
 import { PermissionDeniedError } from "../errors.js";
+import type { HttpResponse } from "../plugin-api/index.js";
+
+export type { HttpResponse };
+
 import { type HostRule, isUrlAllowed } from "./net-policy.js";
 
 export interface HttpRequest {
@@ -9,18 +13,6 @@ export interface HttpRequest {
   body?: string | { json?: unknown; form?: Record<string, unknown> } | null;
   auth?: { user: string; password: string };
   timeoutMs?: number;
-}
-
-export interface HttpResponse {
-  status: number;
-  ok: boolean;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body: string;
-  /** The body parsed, when the response says it is JSON. */
-  json?: unknown;
-  /** The URL that answered, after redirects. */
-  url: string;
 }
 
 export interface HttpLimits {

@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import { HistoryLog } from "../../src/history/history-log.js";
-import { Store } from "../../src/storage/store.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
+import type { Store } from "../../src/storage/store.js";
+import { openTempStore } from "../helpers/temp-store.js";
 
 describe("HistoryLog", () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  let temp: Awaited<ReturnType<typeof openTempStore>>;
   let store: Store;
   beforeEach(async () => {
-    dir = makeTempDir();
-    store = await Store.open(dir.path);
+    temp = await openTempStore();
+    store = temp.store;
   });
-  afterEach(async () => {
-    await store.close();
-    dir.remove();
-  });
+  afterEach(() => temp.remove());
 
   it("numbers each user's commands from 1, separately per user", async () => {
     const h = new HistoryLog(store.sublevel("history"));
@@ -64,8 +61,7 @@ describe("HistoryLog", () => {
     const h = new HistoryLog(store.sublevel("history"));
     await h.record("u", "before", null);
     await h.record("u", "before 2", null);
-    await store.close();
-    store = await Store.open(dir.path);
+    store = await temp.reopen();
     const again = new HistoryLog(store.sublevel("history"));
     const e = await again.record("u", "after", null);
     assert.equal(e.n, 3);

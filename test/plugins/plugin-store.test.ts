@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { ErrorCode } from "../../src/errors.js";
 import { PluginStore } from "../../src/plugins/plugin-store.js";
-import { Store } from "../../src/storage/store.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
+import type { Store } from "../../src/storage/store.js";
+import { openTempStore } from "../helpers/temp-store.js";
 
 describe("PluginStore", () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  let temp: Awaited<ReturnType<typeof openTempStore>>;
   let store: Store;
   beforeEach(async () => {
-    dir = makeTempDir();
-    store = await Store.open(dir.path);
+    temp = await openTempStore();
+    store = temp.store;
   });
-  afterEach(async () => {
-    await store.close();
-    dir.remove();
-  });
+  afterEach(() => temp.remove());
 
   it("keeps each plugin in its own namespace", async () => {
     const a = new PluginStore(store.sublevel("plugin-store"), "a", 10_000);
@@ -44,8 +41,7 @@ describe("PluginStore", () => {
 
   it("counts what is already stored after a restart", async () => {
     await new PluginStore(store.sublevel("plugin-store"), "p", 1000).set("a", "x".repeat(800));
-    await store.close();
-    store = await Store.open(dir.path);
+    store = await temp.reopen();
     const again = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
     await assert.rejects(again.set("b", "y".repeat(300)), /out of store space/);
     assert.ok((await again.usedBytes()) > 800);
