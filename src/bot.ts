@@ -5,13 +5,14 @@ import { CommandRegistry } from "./commands/registry.js";
 import type { BotConfig } from "./config/load-config.js";
 import { HistoryLog } from "./history/history-log.js";
 import type { Logger } from "./log.js";
-import { hostVersion } from "./paths.js";
+import { hostVersion, packageRoot } from "./paths.js";
 import type { Context } from "./plugin-api/context.js";
 import { type CorePluginEntry, loadCoreCatalog } from "./plugins/core-catalog.js";
 import type { CoreContext, HostServices, PluginSummary } from "./plugins/core-context.js";
 import { loadCorePlugins } from "./plugins/load-core-plugins.js";
 import { secretPaths } from "./plugins/plugin-config.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
+import { RepoManager } from "./repos/repo-manager.js";
 import { redactSecrets } from "./security/redact.js";
 import { Store } from "./storage/store.js";
 
@@ -24,6 +25,7 @@ export class Bot {
   readonly config: BotConfig;
   readonly registry = new CommandRegistry();
   readonly plugins: PluginManager;
+  readonly repos: RepoManager;
   readonly #backend: Backend;
   readonly #store: Store;
   readonly #log: Logger;
@@ -60,6 +62,14 @@ export class Bot {
       fileConfig: config.plugins,
       notifyAdmins: (text) => this.#notifyAdmins(text),
     });
+    this.repos = new RepoManager({
+      db: store.sublevel("repos"),
+      plugins: this.plugins,
+      log,
+      dataDir: config.dataDir,
+      buildCacheDir: join(config.dataDir, "plugin-builds"),
+      catalogues: [join(packageRoot, "repos", "index.json"), ...config.catalogues],
+    });
     const history = new HistoryLog(store.sublevel("history"));
     const host = this.#createHostServices(history, catalog);
     this.#dispatcher = new Dispatcher(this.registry, backend, history, log, {
@@ -80,6 +90,7 @@ export class Bot {
       const bot = new Bot(config, backend, store, log, catalog);
       await loadCorePlugins(bot.registry, catalog);
       for (const path of config.pluginPaths) await bot.plugins.loadPath(path);
+      await bot.repos.loadInstalled();
       log.info({ version: hostVersion, backend: backend.name, dataDir: config.dataDir }, "bot ready");
       return bot;
     } catch (err) {
@@ -155,6 +166,7 @@ export class Bot {
         })),
       ],
       pluginManager: this.plugins,
+      repoManager: this.repos,
       isAdmin: (id) => this.config.admins.includes(id),
       canRun: (id, command) => this.#dispatcher.canRun(id, command),
       history,

@@ -21,6 +21,8 @@ export enum ErrorCode {
   PluginLimit = "PLUGIN_LIMIT",
   PermissionDenied = "PERMISSION_DENIED",
   QuotaExceeded = "QUOTA_EXCEEDED",
+  RepoFailed = "REPO_FAILED",
+  CatalogueUnavailable = "CATALOGUE_UNAVAILABLE",
 }
 
 export class ErrandError extends Error {
@@ -129,6 +131,20 @@ export class PermissionDeniedError extends ErrandError {
 export class QuotaExceededError extends ErrandError {
   constructor(message: string) {
     super(ErrorCode.QuotaExceeded, message);
+  }
+}
+
+/** A repos operation failed (clone, ref, not a plugin repo, dependencies...); nothing was changed. */
+export class RepoError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.RepoFailed, message, options);
+  }
+}
+
+/** No catalogue could be read: search and install-by-name are off, install by URL still works. */
+export class CatalogueError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.CatalogueUnavailable, message);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Run by `npm ci` (prepare): links node_modules/errand to this checkout, so that the first-party plugin
+ * Run by every build (so also by `npm ci`): links node_modules/errand to this checkout, so that the first-party plugin
  * repos in repos/ (and plugins scaffolded by `errand new-plugin`) import `errand/testing` and
  * `errand/plugin` as an outside author does after `npm install errand`.
  */

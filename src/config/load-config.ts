@@ -16,6 +16,7 @@ export interface BotConfig {
   readonly maxMessageLength: number;
   readonly logLevel: "error" | "warn" | "info" | "debug";
   readonly pluginPaths: readonly string[];
+  readonly catalogues: readonly string[];
   readonly plugins: Readonly<Record<string, Record<string, unknown>>>;
   readonly pluginMaxMemoryMb: number;
   readonly pluginMaxTimeoutMs: number;
@@ -74,6 +75,7 @@ export function loadConfig(
     admins: Object.freeze([...(merged.admins as string[])]),
     trustedBots: Object.freeze([...(merged.trustedBots as string[])]),
     pluginPaths: Object.freeze([...(merged.pluginPaths as string[])]),
+    catalogues: Object.freeze([...(merged.catalogues as string[])]),
     plugins: Object.freeze(structuredClone(merged.plugins as Record<string, Record<string, unknown>>)),
     configFile: explicitFile || existsSync(file) ? file : null,
   }) as BotConfig;

@@ -110,6 +110,16 @@ export const settings: readonly Setting[] = [
     default: [],
   },
   {
+    key: "catalogues",
+    flag: "catalogues",
+    env: "ERRAND_CATALOGUES",
+    type: "list",
+    expected: "a list of file paths or https URLs",
+    description: "plugin catalogues searched besides repos/index.json (file paths or https URLs)",
+    schema: { type: "array", items: { type: "string", minLength: 1 } },
+    default: [],
+  },
+  {
     key: "plugins",
     flag: "plugins",
     env: "ERRAND_PLUGINS",

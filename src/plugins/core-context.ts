@@ -2,6 +2,7 @@ import type { IncomingMessage } from "../backends/backend.js";
 import type { Command } from "../commands/command.js";
 import type { HistoryEntry } from "../history/history-log.js";
 import type { Context } from "../plugin-api/context.js";
+import type { RepoManager } from "../repos/repo-manager.js";
 import type { PluginManager, PluginStatus } from "./plugin-manager.js";
 
 export interface PluginSummary {
@@ -24,6 +25,7 @@ export interface HostServices {
   commands(): Command[];
   plugins(): PluginSummary[];
   pluginManager: PluginManager;
+  repoManager: RepoManager;
   isAdmin(userId: string): boolean;
   canRun(userId: string, command: Command): boolean;
   history: {

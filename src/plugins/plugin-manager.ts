@@ -20,11 +20,26 @@ import { compileNetRules } from "../sandbox/net-policy.js";
 import { pluginFetch } from "../sandbox/plugin-http.js";
 import { type GuestCall, Sandbox } from "../sandbox/sandbox.js";
 import type { JsonSublevel } from "../storage/store.js";
-import { loadManifest, type PluginLimits, type PluginManifest } from "./manifest.js";
+import {
+  describePermissions,
+  loadManifest,
+  type PluginLimits,
+  type PluginManifest,
+  type PluginPermissions,
+} from "./manifest.js";
 import { missingRequired, validatePluginConfig } from "./plugin-config.js";
 import { PluginStore } from "./plugin-store.js";
 
-export type PluginStatus = "active" | "inactive" | "needs-config" | "failed";
+export type PluginStatus = "active" | "inactive" | "needs-config" | "waiting-approval" | "failed";
+
+/** Which permissions an admin approved: "all" for plugins the admin's own config loads. */
+export type Approval = PluginPermissions | "all";
+
+export interface AddOptions {
+  /** The repo it came from, named in approval messages. */
+  repo?: string;
+  approved?: Approval;
+}
 
 /** What is stored per plugin: the admin's intent and the config set from chat. */
 interface PluginRecord {
@@ -50,6 +65,8 @@ export interface ManagedPlugin {
   config: Readonly<Record<string, unknown>>;
   /** Its `@match` listeners, compiled when it was activated. */
   matchers: { exportName: string; regex: RegExp }[];
+  repo: string | null;
+  approved: Approval;
 }
 
 /** A plugin folder that could not even be read: shown in lists so an admin sees why. */
@@ -125,7 +142,7 @@ export class PluginManager {
   }
 
   /** Reads, builds and registers a plugin; activates it unless an admin deactivated it. */
-  async add(dir: string, source: string): Promise<ManagedPlugin> {
+  async add(dir: string, source: string, options: AddOptions = {}): Promise<ManagedPlugin> {
     const manifest = loadManifest(dir, hostVersion);
     const existing = this.#plugins.get(manifest.name);
     if (existing && existing.dir !== dir) {
@@ -150,10 +167,15 @@ export class PluginManager {
       sandbox: null,
       config: Object.freeze({}),
       matchers: [],
+      repo: options.repo ?? null,
+      approved: options.approved ?? "all",
     };
     this.#plugins.set(plugin.name, plugin);
     this.#broken.delete(dir);
-    if (record.active) {
+    const unapproved = unapprovedPermissions(manifest.permissions, plugin.approved);
+    if (unapproved.length > 0) {
+      this.#setStatus(plugin, "waiting-approval", approvalReason(plugin, unapproved));
+    } else if (record.active) {
       try {
         await this.#activate(plugin, record);
       } catch (err) {
@@ -190,9 +212,45 @@ export class PluginManager {
     return this.#locked(name, async () => {
       const plugin = this.get(name);
       if (plugin.status === "active") return plugin;
+      const unapproved = unapprovedPermissions(plugin.manifest.permissions, plugin.approved);
+      if (unapproved.length > 0)
+        throw new PermissionDeniedError(`Plugin ${name} is ${approvalReason(plugin, unapproved)}.`);
       const record = await this.#record(name);
       await this.#activate(plugin, { ...record, active: true });
       return plugin;
+    });
+  }
+
+  /** Records that an admin approved the permissions it asks for, and activates it unless deactivated. */
+  async approve(name: string): Promise<ManagedPlugin> {
+    return this.#locked(name, async () => {
+      const plugin = this.get(name);
+      plugin.approved = plugin.manifest.permissions;
+      const record = await this.#record(name);
+      if (plugin.status === "waiting-approval")
+        this.#setStatus(plugin, "inactive", record.active ? null : "deactivated by an admin");
+      if (record.active && plugin.status !== "active") await this.#activate(plugin, record);
+      return plugin;
+    });
+  }
+
+  /** Takes a plugin out: its commands, sandbox, stored record and store are gone (export them first). */
+  /** What a backup needs: config set from chat, activation state, and the store. */
+  async exportState(
+    name: string,
+  ): Promise<{ config: Record<string, unknown>; active: boolean; store: Record<string, unknown> }> {
+    const plugin = this.get(name);
+    const record = await this.#record(name);
+    return { config: record.config ?? {}, active: record.active, store: await plugin.store.entries() };
+  }
+
+  async remove(name: string): Promise<void> {
+    return this.#locked(name, async () => {
+      const plugin = this.get(name);
+      this.#stop(plugin, "inactive", "removed");
+      this.#plugins.delete(name);
+      await plugin.store.clear();
+      await this.#opts.db.del(name);
     });
   }
 
@@ -206,31 +264,44 @@ export class PluginManager {
   }
 
   /**
-   * Re-reads and rebuilds the plugin from its folder. An active plugin is switched to the new build
-   * only once the new build loads; if it does not, the old one keeps running. Activation state is kept.
+   * Re-reads and rebuilds the plugin from its folder (or from `from`, a new checkout). An active plugin
+   * is switched to the new build only once the new build loads; if it does not, the old one keeps
+   * running. Activation state is kept. A new version that asks for more permissions is refused.
    */
-  async reload(name: string): Promise<ManagedPlugin> {
+  async reload(name: string, from?: { dir: string; source: string }): Promise<ManagedPlugin> {
     return this.#locked(name, async () => {
       const old = this.get(name);
-      const manifest = loadManifest(old.dir, hostVersion);
+      const dir = from?.dir ?? old.dir;
+      const manifest = loadManifest(dir, hostVersion);
       if (manifest.name !== name) {
         throw new PluginFailedError(
-          `${old.dir}/plugin.json now names the plugin ${manifest.name}; rename it back to ${name}.`,
+          `${dir}/plugin.json now names the plugin ${manifest.name}; rename it back to ${name}.`,
         );
       }
-      const build = await buildPlugin(old.dir, manifest, this.#opts.buildCacheDir);
+      const unapproved = unapprovedPermissions(manifest.permissions, old.approved);
+      if (unapproved.length > 0) {
+        throw new PermissionDeniedError(
+          `The new version of ${name} asks for more: ${unapproved.join("; ")}. The running version stays.`,
+        );
+      }
+      const build = await buildPlugin(dir, manifest, this.#opts.buildCacheDir);
       const record = await this.#record(name);
       const next: ManagedPlugin = {
         ...old,
+        dir,
+        source: from?.source ?? old.source,
         manifest,
         build,
         limits: this.#limitsFor(manifest),
         failuresInARow: 0,
         sandbox: null,
       };
-      if (!record.active) {
-        this.#plugins.set(name, { ...next, status: "inactive" });
-        return this.get(name);
+      if (old.status !== "active") {
+        // Nothing runs: take the new code, keep the state (inactive, waiting, or a retry of a failed one).
+        this.#plugins.set(name, next);
+        if (record.active && old.status !== "waiting-approval")
+          await this.#activate(next, record).catch(() => {});
+        return next;
       }
       // Load the new build beside the old one before switching, so a broken build changes nothing.
       const config = this.#effectiveConfig(next, record);
@@ -484,6 +555,21 @@ export class PluginManager {
       if (this.#locks.get(name) === next) this.#locks.delete(name);
     }
   }
+}
+
+/** What the manifest asks for beyond what was approved, described for people. */
+export function unapprovedPermissions(asked: PluginPermissions, approved: Approval): string[] {
+  if (approved === "all") return [];
+  const extra: PluginPermissions = {
+    net: asked.net.filter((n) => !approved.net.includes(n)),
+    webhooks: asked.webhooks && !approved.webhooks,
+    schedule: asked.schedule && !approved.schedule,
+  };
+  return describePermissions(extra);
+}
+
+function approvalReason(plugin: ManagedPlugin, unapproved: string[]): string {
+  return `waiting for approval of: ${unapproved.join("; ")} (an admin runs \`!repos approve ${plugin.repo ?? plugin.name}\`)`;
 }
 
 function limitText(text: string): string {

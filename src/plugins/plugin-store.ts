@@ -78,6 +78,13 @@ export class PluginStore {
     return out;
   }
 
+  /** Deletes everything (uninstall, after the backup). */
+  async clear(): Promise<void> {
+    const base = `${this.#plugin}${SEP}`;
+    await this.#db.clear({ gte: base, lt: `${base}\uffff` });
+    this.#used = undefined;
+  }
+
   async usedBytes(): Promise<number> {
     return [...(await this.#sizes()).values()].reduce((a, b) => a + b, 0);
   }

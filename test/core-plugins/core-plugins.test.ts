@@ -91,7 +91,7 @@ describe("core plugins", () => {
     it("status shows version, backend, plugins and memory", async () => {
       const reply = await bot.chat.ask("!status");
       assert.match(reply, new RegExp(`Errand ${hostVersion.replace(/\./g, "\\.")}, up \\d+s, on console`));
-      assert.match(reply, /Plugins: 5 active of 5 \(health, help, history, plugins, utils\)/);
+      assert.match(reply, /Plugins: 6 active of 6 \(health, help, history, plugins, repos, utils\)/);
       assert.match(reply, /Memory: \d+ MiB resident/);
     });
 
