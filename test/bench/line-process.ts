@@ -36,6 +36,16 @@ export class LineProcess {
     });
   }
 
+  /** Reads lines until one equals `line` (a marker sent with `!echo`); returns the ones before it. */
+  async untilLine(line: string): Promise<string[]> {
+    const seen: string[] = [];
+    for (;;) {
+      const [next] = await this.nextLines(1);
+      if (next === line) return seen;
+      seen.push(next as string);
+    }
+  }
+
   async close(): Promise<void> {
     this.child.stdin.end();
     if (this.child.exitCode === null) await new Promise((ok) => this.child.once("close", ok));

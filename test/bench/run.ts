@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { packageRoot } from "../../src/paths.js";
+import { GitRepo } from "../helpers/git-repo.js";
 import { LineProcess } from "./line-process.js";
 import { writePluginCopies } from "./plugin-copies.js";
 
@@ -153,10 +154,44 @@ async function scaleFigures() {
   return out;
 }
 
+/** `!repos install` of a copy of repos/hello from a local git repo, to its first answer; then an update of one commit. */
+async function repoFigures() {
+  const install: number[] = [];
+  const update: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    await withTemp(async (dir) => {
+      const repo = new GitRepo(join(dir, "hello"));
+      const files: Record<string, string> = {};
+      for (const f of ["plugin.json", "src/index.ts", "src/greetings.ts"])
+        files[f] = readFileSync(join(hello, f), "utf8");
+      repo.commit("hello", files);
+      const p = startBot(join(dir, "data"));
+      p.send("!echo ready\n");
+      await p.nextLines(1);
+      let t0 = process.hrtime.bigint();
+      p.send(`!repos install ${repo.url}\n!hello\n!echo installed\n`);
+      const installed = await p.untilLine("installed");
+      if (installed.at(-1) !== "Hello, operator!")
+        throw new Error(`install failed: ${installed.join(" / ")}`);
+      install.push(ms(t0));
+      repo.commit("Shorter", { "plugin.json": files["plugin.json"]?.replace("1.0.0", "1.0.1") ?? "" });
+      t0 = process.hrtime.bigint();
+      p.send("!repos update hello\n!echo updated\n");
+      const updated = await p.untilLine("updated");
+      if (!updated.some((l) => l.includes("1.0.1 is active")))
+        throw new Error(`update failed: ${updated.join(" / ")}`);
+      update.push(ms(t0));
+      await p.close();
+    });
+  }
+  return { installMs: median(install), updateMs: median(update) };
+}
+
 const bare = await echoFigures(() => startBare());
 const bot = await echoFigures((dataDir) => startBot(dataDir));
 const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
+const repos = await repoFigures();
 const rssPerPlugin = ((scale[50]?.rssMb ?? 0) - (scale[0]?.rssMb ?? 0)) / 50;
 
 const f = (n: number, d = 3) => n.toFixed(d);
@@ -190,6 +225,8 @@ const rows: string[][] = [
     "",
   ]),
   ["RSS per idle active plugin (MiB, slope 0→50)", "", f(rssPerPlugin, 2), ""],
+  ["!repos install hello (local git) to first answer (ms)", "", f(repos.installMs, 0), ""],
+  ["!repos update bringing one commit (ms)", "", f(repos.updateMs, 0), ""],
 ];
 const header = ["figure", "bare loop (limit)", "errand", "ratio"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
@@ -202,7 +239,7 @@ for (const r of rows) console.log(line(r));
 const outDir = resolve(packageRoot, "bench-results");
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, "latest.json");
-const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin };
+const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos };
 writeFileSync(
   file,
   `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`,

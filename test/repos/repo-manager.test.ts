@@ -93,6 +93,15 @@ describe("plugin repos from git", function () {
     assert.equal(await bot.chat.ask("!weather"), "sunny");
   });
 
+  it("installs the first-party hello from repos/index.json, out of this checkout", async () => {
+    const reply = await bot.chat.ask("!repos install hello");
+    assert.match(
+      reply,
+      /^Installed hello at \w{7} \(\w+\)\.\nhello 1\.0\.0 is active\. New commands: !greetings, !hello\./,
+    );
+    assert.equal(await bot.chat.ask("!hello Ada"), "Hello, Ada!");
+  });
+
   it("installs a repo with two plugins, named after its URL", async () => {
     const multi = new GitRepo(join(dir.path, "src", "ops-tools.git"));
     multi.commit("Two plugins", {
