@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GitRepo, pluginFiles } from "../helpers/git-repo.js";
+import { startHttpServer } from "../helpers/http-server.js";
 import { startBot } from "../helpers/start-bot.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -282,6 +283,33 @@ describe("plugin repos from git", function () {
       /No repo called "weather".*missing\.json.*Install by git URL instead/,
     );
     assert.match(await bot.chat.ask(`!repos install ${repo.url}`), /Installed weather/);
+  });
+
+  it("reads a catalogue over HTTP", async () => {
+    const server = await startHttpServer((_req, res) =>
+      res.setHeader("content-type", "application/json").end(
+        JSON.stringify({
+          repos: [{ name: "remote-weather", description: "From afar", url: repo.url, commands: ["weather"] }],
+        }),
+      ),
+    );
+    try {
+      await bot.stop();
+      bot = await startBot(data, ["--catalogues", `${server.url}/index.json`]);
+      assert.match(await bot.chat.ask("!repos search afar"), /remote-weather: From afar/);
+      assert.match(await bot.chat.ask("!repos install remote-weather"), /Installed remote-weather/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("runs two repos commands on the same repo one after the other", async () => {
+    const [installed, updated] = await Promise.all([
+      bot.chat.ask(`!repos install ${repo.url}`),
+      bot.chat.ask("!repos update weather", { as: "operator", room: "ops" }),
+    ]);
+    assert.match(installed, /Installed weather/);
+    assert.match(updated, /weather is up to date/, "the update waited for the install");
   });
 
   it("lets everyone list and search, and only admins change repos", async () => {
