@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import type { Backend, IncomingMessage } from "./backends/backend.js";
+import type { Command } from "./commands/command.js";
 import { Dispatcher, type Listener } from "./commands/dispatcher.js";
 import { CommandRegistry } from "./commands/registry.js";
 import type { BotConfig } from "./config/load-config.js";
+import { ConfigError } from "./errors.js";
 import { HistoryLog } from "./history/history-log.js";
 import type { Logger } from "./log.js";
 import { hostVersion, packageRoot } from "./paths.js";
@@ -13,8 +15,23 @@ import { loadCorePlugins } from "./plugins/load-core-plugins.js";
 import { secretPaths } from "./plugins/plugin-config.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import { RepoManager } from "./repos/repo-manager.js";
+import { decide, parseRule } from "./security/acl.js";
+import { AclStore } from "./security/acl-store.js";
+import { type ApprovalRequest, ApprovalStore } from "./security/approvals.js";
+import { AuditLog } from "./security/audit.js";
+import { GroupStore } from "./security/groups.js";
+import { RateLimiter } from "./security/rate-limit.js";
 import { redactSecrets } from "./security/redact.js";
 import { Store } from "./storage/store.js";
+
+/** The stores a bot opens before it can be built. */
+interface OpenedStores {
+  store: Store;
+  groups: GroupStore;
+  acl: AclStore;
+  audit: AuditLog;
+  catalog: CorePluginEntry[];
+}
 
 /**
  * The bot: a backend feeding a dispatcher that runs commands (core plugins in-process, the others in
@@ -30,20 +47,25 @@ export class Bot {
   readonly #store: Store;
   readonly #log: Logger;
   readonly #dispatcher: Dispatcher;
+  readonly #groups: GroupStore;
+  readonly #acl: AclStore;
+  readonly #approvals: ApprovalStore;
+  readonly #audit: AuditLog;
+  readonly #catalog: CorePluginEntry[];
   readonly #startedAt = new Date();
   #stopping: Promise<void> | undefined;
 
-  private constructor(
-    config: BotConfig,
-    backend: Backend,
-    store: Store,
-    log: Logger,
-    catalog: CorePluginEntry[],
-  ) {
+  private constructor(config: BotConfig, backend: Backend, log: Logger, opened: OpenedStores) {
+    const { store, groups, acl, audit, catalog } = opened;
     this.config = config;
     this.#backend = backend;
     this.#store = store;
     this.#log = log;
+    this.#groups = groups;
+    this.#acl = acl;
+    this.#audit = audit;
+    this.#catalog = catalog;
+    this.#approvals = new ApprovalStore(store.sublevel("approvals"), config.approvalTimeoutMinutes * 60_000);
     this.plugins = new PluginManager({
       db: store.sublevel("plugins"),
       storeDb: store.sublevel("plugin-store"),
@@ -71,12 +93,20 @@ export class Bot {
       catalogues: [join(packageRoot, "repos", "index.json"), ...config.catalogues],
     });
     const history = new HistoryLog(store.sublevel("history"));
-    const host = this.#createHostServices(history, catalog);
+    const limiter = new RateLimiter(config.rateLimitPerMinute);
+    const host = this.#createHostServices(history);
     this.#dispatcher = new Dispatcher(this.registry, backend, history, log, {
       prefix: config.prefix,
       maxMessageLength: config.maxMessageLength,
-      isAdmin: (id) => config.admins.includes(id),
       isTrustedBot: (id) => config.trustedBots.includes(id),
+      authorize: (message, command) => this.#authorize(message, command),
+      rateLimit: (id) =>
+        this.#isAdmin(id)
+          ? { verdict: "ok", waitSeconds: 0 }
+          : { verdict: limiter.take(id), waitSeconds: limiter.waitSeconds(id) },
+      requestApproval: (message, command, text) => this.#requestApproval(message, command, text),
+      audit: (entry) => this.#audit.append(entry),
+      pluginVersion: (plugin) => this.#pluginVersion(plugin),
       extendContext: (ctx: Context, message: IncomingMessage): CoreContext => ({ ...ctx, host, message }),
       redact: (text) => redactSecrets(text, this.#secretKeys()),
       listeners: () => this.#listeners(),
@@ -84,11 +114,30 @@ export class Bot {
   }
 
   static async create(config: BotConfig, backend: Backend, log: Logger): Promise<Bot> {
+    const configRules = config.acl.map((r, i) => {
+      try {
+        return parseRule(
+          r.effect,
+          r.target,
+          r.who,
+          r.room === undefined ? undefined : `room:${r.room}`,
+          (name) => qualifyUser(backend.name, name),
+        );
+      } catch (err) {
+        throw new ConfigError(`Bad rule acl[${i}] in the config: ${(err as Error).message}`);
+      }
+    });
     const store = await Store.open(config.dataDir);
     try {
-      const catalog = loadCoreCatalog();
-      const bot = new Bot(config, backend, store, log, catalog);
-      await loadCorePlugins(bot.registry, catalog);
+      const opened: OpenedStores = {
+        store,
+        groups: await GroupStore.open(store.sublevel("groups")),
+        acl: await AclStore.open(store.sublevel("acl"), configRules),
+        audit: await AuditLog.open(store.sublevel("audit")),
+        catalog: loadCoreCatalog(),
+      };
+      const bot = new Bot(config, backend, log, opened);
+      await loadCorePlugins(bot.registry, opened.catalog);
       for (const path of config.pluginPaths) await bot.plugins.loadPath(path);
       await bot.repos.loadInstalled();
       log.info({ version: hostVersion, backend: backend.name, dataDir: config.dataDir }, "bot ready");
@@ -118,6 +167,65 @@ export class Bot {
     return this.#stopping;
   }
 
+  #isAdmin(id: string): boolean {
+    return this.config.admins.includes(id);
+  }
+
+  #authorize(message: IncomingMessage, command: Command) {
+    const id = message.sender.id;
+    return decide(
+      { userId: id, groups: this.#groups.groupsOf(id), isAdmin: this.#isAdmin(id), room: message.room },
+      { name: command.name, plugin: command.plugin, admin: command.doc.admin },
+      this.#acl.rules(),
+    );
+  }
+
+  async #requestApproval(message: IncomingMessage, command: Command, text: string): Promise<string> {
+    const group = command.doc.approval as string;
+    const request = await this.#approvals.create({
+      text: redactSecrets(text, this.#secretKeys()),
+      runText: text,
+      command: command.name,
+      plugin: command.plugin,
+      group,
+      requester: { ...message.sender },
+      room: message.room,
+      thread: message.thread,
+      isDirect: message.isDirect,
+    });
+    const p = this.config.prefix;
+    const approvers = this.#groups.members(group).filter((m) => m !== message.sender.id);
+    const who = approvers.length
+      ? approvers.map((a) => a.replace(/^[a-z]+:/, "")).join(", ")
+      : "nobody yet: an admin adds members with `!auth add`";
+    return (
+      `Request ${request.id}: ${message.sender.name} asks to run \`${p}${request.text}\`. It runs once someone else in ` +
+      `group ${group} approves (${who}): \`${p}approve ${request.id}\`, or \`${p}deny ${request.id}\`. ` +
+      `It expires at ${request.expiresAt.replace("T", " ").slice(0, 16)} UTC.`
+    );
+  }
+
+  /** Runs an approved request as its requester, where it was asked, checked again. */
+  async #runApproved(request: ApprovalRequest, approver: string): Promise<void> {
+    await this.#dispatcher.handle(
+      {
+        text: `${this.config.prefix}${request.runText}`,
+        sender: request.requester,
+        room: request.room,
+        thread: request.thread,
+        isDirect: request.isDirect,
+        addressed: false,
+      },
+      { approvedBy: approver },
+    );
+  }
+
+  #pluginVersion(plugin: string): string {
+    const core = this.#catalog.find((p) => p.name === plugin);
+    if (core) return core.version;
+    return this.plugins.has(plugin) ? this.plugins.get(plugin).manifest.version : "?";
+  }
+
   #listeners(): Listener[] {
     return this.plugins.listeners().map((l) => ({
       plugin: l.plugin,
@@ -140,8 +248,8 @@ export class Bot {
     }
   }
 
-  #createHostServices(history: HistoryLog, catalog: CorePluginEntry[]): HostServices {
-    const core: PluginSummary[] = catalog.map((p) => ({
+  #createHostServices(history: HistoryLog): HostServices {
+    const core: PluginSummary[] = this.#catalog.map((p) => ({
       name: p.name,
       version: p.version,
       description: p.description,
@@ -167,11 +275,23 @@ export class Bot {
       ],
       pluginManager: this.plugins,
       repoManager: this.repos,
-      isAdmin: (id) => this.config.admins.includes(id),
-      canRun: (id, command) => this.#dispatcher.canRun(id, command),
+      groups: this.#groups,
+      acl: this.#acl,
+      approvals: this.#approvals,
+      audit: this.#audit,
+      isAdmin: (id) => this.#isAdmin(id),
+      canRun: (message, command) => this.#dispatcher.canRun(message, command),
+      qualifyUser: (name) => qualifyUser(this.#backend.name, name),
+      runApproved: (request, approver) => this.#runApproved(request, approver),
       history,
       rerun: (message, text) =>
         this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false }),
     };
   }
+}
+
+/** "alice", "@alice" or "console:alice" → "console:alice". */
+function qualifyUser(backend: string, name: string): string {
+  const bare = name.trim().replace(/^@/, "");
+  return /^[a-z]+:/.test(bare) ? bare : `${backend}:${bare}`;
 }

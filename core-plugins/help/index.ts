@@ -21,7 +21,7 @@ export function help(ctx: CoreContext, ...topic: string[]): string {
   const words = text.replace(new RegExp(`^${escapeRegExp(prefix)}`), "").toLowerCase();
   const command = ctx.host.commands().find((c) => c.name === words && !c.doc.hidden);
   if (command) {
-    if (!ctx.host.canRun(ctx.user.id, command)) return `\`${prefix}${command.name}\` is for admins only.`;
+    if (!ctx.host.canRun(ctx.message, command)) return `\`${prefix}${command.name}\` is for admins only.`;
     return describe(command, prefix);
   }
   const plugin = ctx.host.plugins().find((p) => p.name === words);
@@ -45,7 +45,7 @@ export function apropos(ctx: CoreContext, term: string): string {
 }
 
 function visibleCommands(ctx: CoreContext): Command[] {
-  return ctx.host.commands().filter((c) => !c.doc.hidden && ctx.host.canRun(ctx.user.id, c));
+  return ctx.host.commands().filter((c) => !c.doc.hidden && ctx.host.canRun(ctx.message, c));
 }
 
 function listByPlugin(commands: Command[], prefix: string, title: string): string {

@@ -1,23 +1,20 @@
 import type { Backend, IncomingMessage } from "../backends/backend.js";
-import { usageLine } from "../docs/command-doc.js";
-import { isErrandError, NotAllowedError, UsageError } from "../errors.js";
 import type { HistoryLog } from "../history/history-log.js";
-import { type Logger, newErrorId } from "../log.js";
+import type { Logger } from "../log.js";
 import type { CommandResult, Context } from "../plugin-api/context.js";
 import type { Command } from "./command.js";
+import { CommandRunner, type RunnerOptions } from "./command-runner.js";
+import { createContext } from "./create-context.js";
 import { buildArguments, tokenize } from "./parse-message.js";
 import type { CommandRegistry } from "./registry.js";
+import { formatResult, Replies } from "./replies.js";
 import { suggestCommands } from "./suggest.js";
 
-export interface DispatcherOptions {
-  prefix: string;
+export interface DispatcherOptions extends RunnerOptions {
   maxMessageLength: number;
-  isAdmin(userId: string): boolean;
   isTrustedBot(userId: string): boolean;
-  /** Adds what core plugins need on top of the plugin Context. */
-  extendContext(ctx: Context, message: IncomingMessage): Context;
-  /** Masks secrets in a command's text before it is recorded. */
-  redact(text: string): string;
+  /** "ok" to serve, "warn" the first time a user goes over the rate limit, "drop" after that. */
+  rateLimit(userId: string): { verdict: "ok" | "warn" | "drop"; waitSeconds: number };
   /** `@match` listeners: they run on messages that are not commands. */
   listeners(): readonly Listener[];
 }
@@ -28,10 +25,16 @@ export interface Listener {
   run(ctx: Context, match: string[]): Promise<unknown>;
 }
 
+/** Extra facts about a message the bot runs on someone's behalf. */
+export interface OnBehalf {
+  /** It was approved by this user (an `@approval` request). */
+  approvedBy?: string;
+}
+
 /**
- * From a message to a reply: is it a command, which one, may this user run it, run it, answer.
- * Only ErrandErrors reach chat as written; any other failure is logged with its stack under an id
- * and the user gets a short apology that quotes the id.
+ * From a message to a command: is it one (prefix, mention, direct message), which one (longest match,
+ * or "did you mean"), and into history; the CommandRunner does the rest. Messages that are not commands
+ * go to `@match` listeners.
  */
 export class Dispatcher {
   readonly #registry: CommandRegistry;
@@ -39,6 +42,8 @@ export class Dispatcher {
   readonly #history: HistoryLog;
   readonly #log: Logger;
   readonly #options: DispatcherOptions;
+  readonly #replies: Replies;
+  readonly #runner: CommandRunner;
 
   constructor(
     registry: CommandRegistry,
@@ -52,32 +57,35 @@ export class Dispatcher {
     this.#history = history;
     this.#log = log;
     this.#options = options;
+    this.#replies = new Replies(backend, log);
+    this.#runner = new CommandRunner(registry, backend, this.#replies, log, options);
   }
 
   /** Handles one incoming message. Never throws: whatever goes wrong becomes a reply and a log line. */
-  async handle(message: IncomingMessage): Promise<void> {
+  async handle(message: IncomingMessage, onBehalf: OnBehalf = {}): Promise<void> {
     try {
-      await this.#handle(message);
+      await this.#handle(message, onBehalf);
     } catch (err) {
-      await this.#replyWithError(message, err, "your message");
+      await this.#replies.replyWithError(message, err, "your message");
     }
   }
 
-  /** May this user run this command? (Help lists only what the asker may run.) */
-  canRun(userId: string, command: Command): boolean {
-    return !command.doc.admin || this.#options.isAdmin(userId);
+  /** May this sender run this command here? (Help lists only what the asker may run.) */
+  canRun(message: IncomingMessage, command: Command): boolean {
+    return this.#options.authorize(message, command).allowed;
   }
 
-  async #handle(message: IncomingMessage): Promise<void> {
+  async #handle(message: IncomingMessage, onBehalf: OnBehalf): Promise<void> {
     if (message.sender.isBot && !this.#options.isTrustedBot(message.sender.id)) return;
     const commandText = this.#commandText(message);
     if (commandText === null) {
       await this.#runListeners(message);
       return;
     }
+    if (!onBehalf.approvedBy && !(await this.#withinRateLimit(message))) return;
     const explicit = commandText !== message.text.trim() || message.addressed;
     if (commandText.length > this.#options.maxMessageLength) {
-      await this.#reply(
+      await this.#replies.reply(
         message,
         `That message is ${commandText.length} characters long; commands are limited to ` +
           `${this.#options.maxMessageLength}. Put long input in a file or a paste link.`,
@@ -87,47 +95,43 @@ export class Dispatcher {
     const tokens = tokenize(commandText);
     if (tokens.length === 0) {
       // A bare prefix or mention asks for attention; an empty line in a direct conversation does not.
-      if (explicit) await this.#reply(message, `Type \`${this.#options.prefix}help\` to see what I can do.`);
+      if (explicit)
+        await this.#replies.reply(message, `Type \`${this.#options.prefix}help\` to see what I can do.`);
       return;
     }
     const resolved = this.#registry.resolve(tokens.map((t) => t.value));
     if (!resolved) {
       // In a direct message, plain talk may be for a listener rather than a mistyped command.
       if (!explicit && (await this.#runListeners(message))) return;
-      await this.#reply(message, this.#unknownCommandReply(tokens.map((t) => t.value)));
+      await this.#replies.reply(message, this.#unknownCommandReply(tokens.map((t) => t.value)));
       return;
     }
     const { command, wordCount } = resolved;
-    if (command.recordsHistory !== false) {
-      await this.#history.record(message.sender.id, this.#options.redact(commandText.trim()), message.room);
+    const text = commandText.trim();
+    if (command.recordsHistory !== false && !onBehalf.approvedBy) {
+      await this.#history.record(message.sender.id, this.#options.redact(text), message.room);
     }
-    await this.run(message, command, buildArguments(commandText, tokens, wordCount));
+    await this.#runner.run(
+      message,
+      command,
+      buildArguments(commandText, tokens, wordCount),
+      text,
+      onBehalf.approvedBy,
+    );
   }
 
-  /** Runs a resolved command for a message: permission check, argument check, handler, reply. */
-  async run(
-    message: IncomingMessage,
-    command: Command,
-    parsed: ReturnType<typeof buildArguments>,
-  ): Promise<void> {
-    try {
-      if (!this.canRun(message.sender.id, command)) {
-        throw new NotAllowedError(
-          `\`${this.#options.prefix}${command.name}\` is for admins only. Admins are listed in the bot's config ` +
-            "(`admins`); ask one of them.",
-        );
-      }
-      this.#checkArity(command, parsed);
-      const ctx = this.#options.extendContext(this.#createContext(message, parsed), message);
-      const result = (await command.run(ctx, parsed.positional)) as CommandResult;
-      const text = formatResult(result);
-      if (text) await this.#reply(message, text);
-    } catch (err) {
-      await this.#replyWithError(message, err, `\`${this.#options.prefix}${command.name}\``, command.plugin);
+  async #withinRateLimit(message: IncomingMessage): Promise<boolean> {
+    const { verdict, waitSeconds } = this.#options.rateLimit(message.sender.id);
+    if (verdict === "warn") {
+      await this.#replies.reply(
+        message,
+        `${message.sender.name}, you are sending commands too fast; I will answer you again in ${waitSeconds} s.`,
+      );
     }
+    return verdict === "ok";
   }
 
-  /** Runs every listener whose regex matches; true when at least one did. */
+  /** Runs every listener whose regex matches and whose plugin the sender may use; true when one matched. */
   async #runListeners(message: IncomingMessage): Promise<boolean> {
     const text = message.text;
     if (text.length > this.#options.maxMessageLength) return false;
@@ -135,19 +139,28 @@ export class Dispatcher {
     for (const listener of this.#options.listeners()) {
       const m = listener.regex.exec(text);
       if (!m) continue;
+      const asCommand = {
+        name: `(listener of ${listener.plugin})`,
+        plugin: listener.plugin,
+        doc: { admin: false },
+      } as Command;
+      if (!this.#options.authorize(message, asCommand).allowed) continue;
       matched = true;
       const parsed = { args: [], positional: [], options: {}, text };
       try {
-        const ctx = this.#options.extendContext(this.#createContext(message, parsed), message);
-        const text = formatResult(
+        const ctx = this.#options.extendContext(
+          createContext(message, parsed, this.#backend, this.#log),
+          message,
+        );
+        const reply = formatResult(
           (await listener.run(
             ctx,
             [...m].map((g) => g ?? ""),
           )) as CommandResult,
         );
-        if (text) await this.#reply(message, text);
+        if (reply) await this.#replies.reply(message, reply);
       } catch (err) {
-        await this.#replyWithError(message, err, `a listener of ${listener.plugin}`, listener.plugin);
+        await this.#replies.replyWithError(message, err, `a listener of ${listener.plugin}`, listener.plugin);
       }
     }
     return matched;
@@ -159,48 +172,6 @@ export class Dispatcher {
     if (text.startsWith(prefix)) return text.slice(prefix.length);
     if (message.addressed || message.isDirect) return text;
     return null;
-  }
-
-  #checkArity(command: Command, parsed: ReturnType<typeof buildArguments>): void {
-    const count = parsed.positional.length;
-    const params = command.doc.params;
-    const required = params.filter((p) => !p.optional && !p.rest).length;
-    const max = params.some((p) => p.rest) ? Number.POSITIVE_INFINITY : params.length;
-    if (count >= required && count <= max) return;
-    const { prefix } = this.#options;
-    const problem = count < required ? "is missing arguments" : "got more arguments than it takes";
-    // "!repos instal x" resolves to "!repos" with extra words: the user most likely misspelt a subcommand.
-    const family = this.#registry
-      .all()
-      .filter((c) => c.name.startsWith(`${command.name} `) && !c.doc.hidden)
-      .map((c) => c.name);
-    const guesses = count > max ? suggestCommands([...command.words, ...parsed.args], family) : [];
-    const didYouMean =
-      guesses.length > 0 ? ` Did you mean ${guesses.map((g) => `\`${prefix}${g}\``).join(", ")}?` : "";
-    throw new UsageError(
-      `\`${prefix}${command.name}\` ${problem}. Usage: \`${usageLine(command.doc, prefix)}\` ` +
-        `(see \`${prefix}help ${command.name}\`).${didYouMean}`,
-    );
-  }
-
-  #createContext(message: IncomingMessage, parsed: ReturnType<typeof buildArguments>): Context {
-    const log = this.#log;
-    return {
-      args: Object.freeze([...parsed.args]),
-      options: Object.freeze({ ...parsed.options }),
-      text: parsed.text,
-      user: Object.freeze({ id: message.sender.id, name: message.sender.name }),
-      room: message.room,
-      thread: message.thread,
-      isDirect: message.isDirect,
-      reply: (text: string) => this.#reply(message, text),
-      send: (target: string, text: string) => this.#backend.send(target, text),
-      log: {
-        info: (m: string) => log.info({ user: message.sender.id }, m),
-        warn: (m: string) => log.warn({ user: message.sender.id }, m),
-        error: (m: string) => log.error({ user: message.sender.id }, m),
-      },
-    };
   }
 
   #unknownCommandReply(words: string[]): string {
@@ -216,41 +187,6 @@ export class Dispatcher {
     const typed = `${prefix}${words.slice(0, family ? 2 : 1).join(" ")}`;
     if (suggestions.length === 0)
       return `I don't know \`${typed}\`. Type \`${prefix}help\` to see what I can do.`;
-    const list = suggestions.map((s) => `\`${prefix}${s}\``).join(", ");
-    return `I don't know \`${typed}\`. Did you mean ${list}?`;
+    return `I don't know \`${typed}\`. Did you mean ${suggestions.map((s) => `\`${prefix}${s}\``).join(", ")}?`;
   }
-
-  async #reply(message: IncomingMessage, text: string): Promise<void> {
-    await this.#backend.reply(message, text);
-  }
-
-  async #replyWithError(
-    message: IncomingMessage,
-    err: unknown,
-    what: string,
-    plugin?: string,
-  ): Promise<void> {
-    if (isErrandError(err)) {
-      await this.#reply(message, err.message);
-      return;
-    }
-    const id = newErrorId();
-    this.#log.error({ err, errorId: id, plugin, user: message.sender.id }, `command failed: ${what}`);
-    const text =
-      `Sorry, ${what} failed${plugin ? ` in plugin ${plugin}` : ""} (error id ${id}). ` +
-      "An admin can find the details in the log under that id.";
-    try {
-      await this.#reply(message, text);
-    } catch (replyErr) {
-      this.#log.error({ err: replyErr, errorId: id }, "could not send the error reply");
-    }
-  }
-}
-
-function formatResult(result: CommandResult): string {
-  if (result === undefined || result === null) return "";
-  if (typeof result === "string") return result;
-  if (Array.isArray(result)) return result.map(String).join("\n");
-  // A plugin bug, not the user's: logged with its stack like any other.
-  throw new TypeError(`A command returned ${typeof result}; commands return text or an array of lines.`);
 }

@@ -17,6 +17,9 @@ export interface BotConfig {
   readonly logLevel: "error" | "warn" | "info" | "debug";
   readonly pluginPaths: readonly string[];
   readonly catalogues: readonly string[];
+  readonly acl: readonly { effect: string; target: string; who: string; room?: string }[];
+  readonly approvalTimeoutMinutes: number;
+  readonly rateLimitPerMinute: number;
   readonly plugins: Readonly<Record<string, Record<string, unknown>>>;
   readonly pluginMaxMemoryMb: number;
   readonly pluginMaxTimeoutMs: number;

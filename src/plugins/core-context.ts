@@ -3,6 +3,10 @@ import type { Command } from "../commands/command.js";
 import type { HistoryEntry } from "../history/history-log.js";
 import type { Context } from "../plugin-api/context.js";
 import type { RepoManager } from "../repos/repo-manager.js";
+import type { AclStore } from "../security/acl-store.js";
+import type { ApprovalRequest, ApprovalStore } from "../security/approvals.js";
+import type { AuditLog } from "../security/audit.js";
+import type { GroupStore } from "../security/groups.js";
 import type { PluginManager, PluginStatus } from "./plugin-manager.js";
 
 export interface PluginSummary {
@@ -26,8 +30,17 @@ export interface HostServices {
   plugins(): PluginSummary[];
   pluginManager: PluginManager;
   repoManager: RepoManager;
+  groups: GroupStore;
+  acl: AclStore;
+  approvals: ApprovalStore;
+  audit: AuditLog;
   isAdmin(userId: string): boolean;
-  canRun(userId: string, command: Command): boolean;
+  /** May the sender of this message run this command here? */
+  canRun(message: IncomingMessage, command: Command): boolean;
+  /** A user named in chat ("alice", "@alice") → a backend id ("console:alice"). */
+  qualifyUser(name: string): string;
+  /** Runs an approved request as its requester, where it was asked, with every check again. */
+  runApproved(request: ApprovalRequest, approver: string): Promise<void>;
   history: {
     recent(userId: string, count: number): Promise<HistoryEntry[]>;
     get(userId: string, n: number): Promise<HistoryEntry | undefined>;

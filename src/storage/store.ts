@@ -4,7 +4,16 @@ import { Level } from "level";
 import { StorageLockedError } from "../errors.js";
 
 /** The sublevels of the one database: one per concern, so a concern cannot read or clobber another's keys. */
-export type SublevelName = "meta" | "history" | "plugins" | "plugin-store" | "repos";
+export type SublevelName =
+  | "meta"
+  | "history"
+  | "plugins"
+  | "plugin-store"
+  | "repos"
+  | "groups"
+  | "acl"
+  | "approvals"
+  | "audit";
 
 export type JsonSublevel = ReturnType<Level<string, unknown>["sublevel"]> & {};
 

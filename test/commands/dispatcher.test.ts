@@ -9,6 +9,7 @@ import { UsageError } from "../../src/errors.js";
 import { HistoryLog } from "../../src/history/history-log.js";
 import { createLogger } from "../../src/log.js";
 import type { Context } from "../../src/plugin-api/context.js";
+import { decide } from "../../src/security/acl.js";
 import { Store } from "../../src/storage/store.js";
 import { command } from "../helpers/commands.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -72,7 +73,21 @@ describe("Dispatcher", () => {
     const dispatcher = new Dispatcher(registry, backend, history, createLogger(dir.path, "info"), {
       prefix: "!",
       maxMessageLength: 200,
-      isAdmin: (id) => id === "console:operator",
+      authorize: (message, command) =>
+        decide(
+          {
+            userId: message.sender.id,
+            groups: new Set(),
+            isAdmin: message.sender.id === "console:operator",
+            room: message.room,
+          },
+          { name: command.name, plugin: command.plugin, admin: command.doc.admin },
+          [],
+        ),
+      rateLimit: () => ({ verdict: "ok", waitSeconds: 0 }),
+      requestApproval: async () => "Request x1",
+      audit: async () => {},
+      pluginVersion: () => "1.0.0",
       isTrustedBot: (id) => id === "console:ci",
       extendContext: (ctx) => ctx,
       redact: (text) => text.replace(/token=\S+/, "token=•"),

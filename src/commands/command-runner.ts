@@ -1,0 +1,119 @@
+import { performance } from "node:perf_hooks";
+import type { Backend, IncomingMessage } from "../backends/backend.js";
+import { NotAllowedError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { CommandResult, Context } from "../plugin-api/context.js";
+import type { Decision } from "../security/acl.js";
+import type { AuditDecision, AuditEntry } from "../security/audit.js";
+import { checkArity } from "./check-arity.js";
+import type { Command } from "./command.js";
+import { createContext } from "./create-context.js";
+import type { Arguments } from "./parse-message.js";
+import type { CommandRegistry } from "./registry.js";
+import { formatResult, type Replies } from "./replies.js";
+
+export interface RunnerOptions {
+  prefix: string;
+  /** May this sender run this command here? Asked at run time, every time, whoever triggered it. */
+  authorize(message: IncomingMessage, command: Command): Decision;
+  /** Files an `@approval` request and says so. */
+  requestApproval(message: IncomingMessage, command: Command, commandText: string): Promise<string>;
+  audit(entry: AuditEntry): Promise<void>;
+  pluginVersion(plugin: string): string;
+  redact(text: string): string;
+  /** Adds what core plugins need on top of the plugin Context. */
+  extendContext(ctx: Context, message: IncomingMessage): Context;
+}
+
+/**
+ * Runs one resolved command for a message: authorize, check arguments, hold it for approval when it is
+ * tagged `@approval`, run it, reply, and record the whole story in the audit log.
+ */
+export class CommandRunner {
+  readonly #registry: CommandRegistry;
+  readonly #backend: Backend;
+  readonly #replies: Replies;
+  readonly #log: Logger;
+  readonly #opts: RunnerOptions;
+
+  constructor(
+    registry: CommandRegistry,
+    backend: Backend,
+    replies: Replies,
+    log: Logger,
+    options: RunnerOptions,
+  ) {
+    this.#registry = registry;
+    this.#backend = backend;
+    this.#replies = replies;
+    this.#log = log;
+    this.#opts = options;
+  }
+
+  async run(
+    message: IncomingMessage,
+    command: Command,
+    parsed: Arguments,
+    commandText: string,
+    approvedBy?: string,
+  ): Promise<void> {
+    const started = performance.now();
+    let decision: AuditDecision = approvedBy ? `approved by ${approvedBy}` : "allowed";
+    let reason: string | undefined;
+    let outcome = "-";
+    try {
+      const verdict = this.#opts.authorize(message, command);
+      if (!verdict.allowed) {
+        decision = "refused";
+        reason = verdict.reason;
+        throw new NotAllowedError(this.#refusal(message, command, verdict));
+      }
+      checkArity(command, parsed, this.#registry, this.#opts.prefix);
+      if (command.doc.approval && !approvedBy) {
+        decision = "waiting";
+        const text = await this.#opts.requestApproval(message, command, commandText);
+        reason = /Request (\w+)/.exec(text)?.[1];
+        await this.#replies.reply(message, text);
+        return;
+      }
+      const ctx = this.#opts.extendContext(createContext(message, parsed, this.#backend, this.#log), message);
+      const text = formatResult((await command.run(ctx, parsed.positional)) as CommandResult);
+      outcome = "ok";
+      if (text) await this.#replies.reply(message, text);
+    } catch (err) {
+      if (decision !== "refused") outcome = `error: ${(err as Error).message ?? String(err)}`.slice(0, 300);
+      await this.#replies.replyWithError(
+        message,
+        err,
+        `\`${this.#opts.prefix}${command.name}\``,
+        command.plugin,
+      );
+    } finally {
+      await this.#opts
+        .audit({
+          at: new Date().toISOString(),
+          user: message.sender.id,
+          room: message.room,
+          command: this.#opts.redact(commandText),
+          decision,
+          ...(reason ? { reason } : {}),
+          plugin: command.plugin,
+          version: this.#opts.pluginVersion(command.plugin),
+          outcome,
+          durationMs: Math.round(performance.now() - started),
+        })
+        .catch((err) => this.#log.error({ err }, "could not write the audit log"));
+    }
+  }
+
+  #refusal(message: IncomingMessage, command: Command, verdict: Decision): string {
+    const cmd = `\`${this.#opts.prefix}${command.name}\``;
+    if (!verdict.rule)
+      return `${cmd} is for admins only. Admins are listed in the bot's config (\`admins\`); ask one of them.`;
+    const where = message.room ? ` in ${message.room}` : "";
+    const rule = verdict.rule;
+    const who =
+      rule.who.kind === "group" ? `group ${rule.who.name}` : rule.who.kind === "user" ? "you" : "everyone";
+    return `You may not run ${cmd}${where}: ${verdict.reason} denies it to ${who}${rule.room ? ` in ${rule.room}` : ""}. Ask an admin if you need it.`;
+  }
+}
