@@ -111,9 +111,6 @@ export class CommandRunner {
     if (!verdict.rule)
       return `${cmd} is for admins only. Admins are listed in the bot's config (\`admins\`); ask one of them.`;
     const where = message.room ? ` in ${message.room}` : "";
-    const rule = verdict.rule;
-    const who =
-      rule.who.kind === "group" ? `group ${rule.who.name}` : rule.who.kind === "user" ? "you" : "everyone";
-    return `You may not run ${cmd}${where}: ${verdict.reason} denies it to ${who}${rule.room ? ` in ${rule.room}` : ""}. Ask an admin if you need it.`;
+    return `You may not run ${cmd}${where} (${verdict.reason}). Ask an admin if you need it.`;
   }
 }

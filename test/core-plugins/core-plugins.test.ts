@@ -91,7 +91,10 @@ describe("core plugins", () => {
     it("status shows version, backend, plugins and memory", async () => {
       const reply = await bot.chat.ask("!status");
       assert.match(reply, new RegExp(`Errand ${hostVersion.replace(/\./g, "\\.")}, up \\d+s, on console`));
-      assert.match(reply, /Plugins: 6 active of 6 \(health, help, history, plugins, repos, utils\)/);
+      assert.match(
+        reply,
+        /Plugins: 10 active of 10 \(acl, approvals, audit, auth, health, help, history, plugins, repos, utils\)/,
+      );
       assert.match(reply, /Memory: \d+ MiB resident/);
     });
 
