@@ -1,11 +1,15 @@
 import { join } from "node:path";
 import type { Backend, IncomingMessage } from "./backends/backend.js";
 import type { Command } from "./commands/command.js";
+import { createContext } from "./commands/create-context.js";
 import { Dispatcher, type Listener } from "./commands/dispatcher.js";
+import { tokenize } from "./commands/parse-message.js";
 import { CommandRegistry } from "./commands/registry.js";
+import { Replies } from "./commands/replies.js";
 import type { BotConfig } from "./config/load-config.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, UsageError } from "./errors.js";
 import { HistoryLog } from "./history/history-log.js";
+import { type HookRequest, startHttpServer } from "./http/http-server.js";
 import type { Logger } from "./log.js";
 import { hostVersion, packageRoot } from "./paths.js";
 import type { Context } from "./plugin-api/context.js";
@@ -15,6 +19,10 @@ import { loadCorePlugins } from "./plugins/load-core-plugins.js";
 import { secretPaths } from "./plugins/plugin-config.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import { RepoManager } from "./repos/repo-manager.js";
+import { ChatSchedules, type ScheduleRecord } from "./scheduler/chat-schedules.js";
+import { type Clock, systemClock } from "./scheduler/clock.js";
+import { PluginTimers, type TimerRecord } from "./scheduler/plugin-timers.js";
+import { Scheduler } from "./scheduler/scheduler.js";
 import { decide, parseRule } from "./security/acl.js";
 import { AclStore } from "./security/acl-store.js";
 import { type ApprovalRequest, ApprovalStore } from "./security/approvals.js";
@@ -31,6 +39,12 @@ interface OpenedStores {
   acl: AclStore;
   audit: AuditLog;
   catalog: CorePluginEntry[];
+  clock: Clock;
+}
+
+export interface BotOptions {
+  /** The scheduler's time; tests pass one they move by hand. */
+  clock?: Clock;
 }
 
 /**
@@ -43,6 +57,13 @@ export class Bot {
   readonly registry = new CommandRegistry();
   readonly plugins: PluginManager;
   readonly repos: RepoManager;
+  readonly scheduler: Scheduler;
+  readonly timers: PluginTimers;
+  readonly schedules: ChatSchedules;
+  /** The HTTP server's port, when it runs. */
+  httpPort: number | null = null;
+  #closeHttp: (() => Promise<void>) | undefined;
+  readonly #replies: Replies;
   readonly #backend: Backend;
   readonly #store: Store;
   readonly #log: Logger;
@@ -56,7 +77,7 @@ export class Bot {
   #stopping: Promise<void> | undefined;
 
   private constructor(config: BotConfig, backend: Backend, log: Logger, opened: OpenedStores) {
-    const { store, groups, acl, audit, catalog } = opened;
+    const { store, groups, acl, audit, catalog, clock } = opened;
     this.config = config;
     this.#backend = backend;
     this.#store = store;
@@ -66,6 +87,15 @@ export class Bot {
     this.#audit = audit;
     this.#catalog = catalog;
     this.#approvals = new ApprovalStore(store.sublevel("approvals"), config.approvalTimeoutMinutes * 60_000);
+    this.#replies = new Replies(backend, log);
+    this.scheduler = new Scheduler(clock, log);
+    this.timers = new PluginTimers(store.sublevel("timers"), this.scheduler, (t) => this.#fireTimer(t), log);
+    this.schedules = new ChatSchedules(
+      store.sublevel("schedules"),
+      this.scheduler,
+      (s) => this.#runSchedule(s),
+      log,
+    );
     this.plugins = new PluginManager({
       db: store.sublevel("plugins"),
       storeDb: store.sublevel("plugin-store"),
@@ -83,6 +113,7 @@ export class Bot {
       storeQuotaBytes: config.pluginStoreQuotaMb * 1024 * 1024,
       fileConfig: config.plugins,
       notifyAdmins: (text) => this.#notifyAdmins(text),
+      timers: this.timers,
     });
     this.repos = new RepoManager({
       db: store.sublevel("repos"),
@@ -113,7 +144,12 @@ export class Bot {
     });
   }
 
-  static async create(config: BotConfig, backend: Backend, log: Logger): Promise<Bot> {
+  static async create(
+    config: BotConfig,
+    backend: Backend,
+    log: Logger,
+    options: BotOptions = {},
+  ): Promise<Bot> {
     const configRules = config.acl.map((r, i) => {
       try {
         return parseRule(
@@ -135,11 +171,15 @@ export class Bot {
         acl: await AclStore.open(store.sublevel("acl"), configRules),
         audit: await AuditLog.open(store.sublevel("audit")),
         catalog: loadCoreCatalog(),
+        clock: options.clock ?? systemClock,
       };
       const bot = new Bot(config, backend, log, opened);
       await loadCorePlugins(bot.registry, opened.catalog);
       for (const path of config.pluginPaths) await bot.plugins.loadPath(path);
       await bot.repos.loadInstalled();
+      await bot.timers.loadAll();
+      await bot.schedules.loadAll();
+      if (config.httpPort !== null) await bot.#startHttp(config.httpPort);
       log.info({ version: hostVersion, backend: backend.name, dataDir: config.dataDir }, "bot ready");
       return bot;
     } catch (err) {
@@ -159,12 +199,105 @@ export class Bot {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.scheduler.stop();
+      await this.#closeHttp?.();
       await this.#backend.stop();
       this.plugins.stopAll();
       await this.#store.close();
       this.#log.info("bot stopped");
     })();
     return this.#stopping;
+  }
+
+  async #startHttp(port: number): Promise<void> {
+    const server = await startHttpServer(
+      port,
+      {
+        health: () => {
+          const plugins = this.plugins.list();
+          return {
+            status: "ok",
+            version: hostVersion,
+            backend: this.#backend.name,
+            uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
+            plugins: { active: plugins.filter((p) => p.status === "active").length, total: plugins.length },
+          };
+        },
+        hook: (plugin, name) => {
+          const { exportName, secret } = this.plugins.webhook(plugin, name);
+          return {
+            secret,
+            run: (request: HookRequest) =>
+              this.plugins.invoke(plugin, exportName, this.#webhookContext(plugin), [request], [], true),
+          };
+        },
+      },
+      this.#log,
+      this.config.webhookRateLimitPerMinute,
+    );
+    this.httpPort = server.port;
+    this.#closeHttp = server.close;
+  }
+
+  /** A webhook has no conversation: it can post to rooms and users, not reply. */
+  #webhookContext(plugin: string): Context {
+    const log = this.#log.child({ plugin, webhook: true });
+    return {
+      args: [],
+      options: {},
+      text: "",
+      user: { id: `webhook:${plugin}`, name: "webhook" },
+      room: null,
+      thread: null,
+      isDirect: false,
+      reply: async () => {
+        throw new UsageError('A webhook has no conversation to reply to; post with ctx.send("#room", text).');
+      },
+      send: (target, text) => this.#backend.send(target, text),
+      log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+    };
+  }
+
+  /** A plugin timer fires: its function runs in the conversation that set it; what it returns is posted there. */
+  async #fireTimer(t: TimerRecord): Promise<void> {
+    if (!this.plugins.has(t.plugin) || this.plugins.get(t.plugin).status !== "active") {
+      this.#log.warn({ timer: t.id, plugin: t.plugin }, "timer skipped: its plugin is not active");
+      return;
+    }
+    const message: IncomingMessage = {
+      text: "",
+      sender: t.origin.user,
+      room: t.origin.room,
+      thread: t.origin.thread,
+      isDirect: t.origin.isDirect,
+      addressed: false,
+    };
+    const empty = { args: [], positional: [], options: {}, text: "" };
+    try {
+      const result = await this.plugins.invoke(
+        t.plugin,
+        t.fn,
+        createContext(message, empty, this.#backend, this.#log),
+        [t.data],
+      );
+      if (typeof result === "string" && result !== "") await this.#replies.reply(message, result);
+    } catch (err) {
+      await this.#replies.replyWithError(message, err, `a timer of ${t.plugin}`, t.plugin);
+    }
+  }
+
+  /** A chat schedule fires: the room sees the command, then it runs as its creator, checked now. */
+  async #runSchedule(s: ScheduleRecord): Promise<void> {
+    const message: IncomingMessage = {
+      text: `${this.config.prefix}${s.command}`,
+      sender: s.creator,
+      room: s.room,
+      thread: null,
+      isDirect: s.room === null,
+      addressed: false,
+    };
+    await this.#replies.reply(message, `⏰ ${s.id} (${s.creator.name}): ${this.config.prefix}${s.command}`);
+    await this.#dispatcher.handle(message, { scheduled: s.id });
   }
 
   #isAdmin(id: string): boolean {
@@ -283,6 +416,8 @@ export class Bot {
       canRun: (message, command) => this.#dispatcher.canRun(message, command),
       qualifyUser: (name) => qualifyUser(this.#backend.name, name),
       runApproved: (request, approver) => this.#runApproved(request, approver),
+      schedules: this.schedules,
+      resolveCommand: (text) => this.registry.resolve(tokenize(text).map((t) => t.value))?.command,
       history,
       rerun: (message, text) =>
         this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false }),

@@ -62,6 +62,7 @@ async function start(argv: string[]): Promise<number> {
     greeting: `Errand ${hostVersion} on the console. You are operator. Type ${config.prefix}help; /quit to leave.`,
   });
   const bot = await Bot.create(config, backend, log);
+  if (bot.httpPort !== null) process.stdout.write(`http listening on 127.0.0.1:${bot.httpPort}\n`);
   const stop = () => void bot.stop();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

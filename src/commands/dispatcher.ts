@@ -29,6 +29,8 @@ export interface Listener {
 export interface OnBehalf {
   /** It was approved by this user (an `@approval` request). */
   approvedBy?: string;
+  /** It is a run of this chat schedule. */
+  scheduled?: string;
 }
 
 /**
@@ -82,7 +84,8 @@ export class Dispatcher {
       await this.#runListeners(message);
       return;
     }
-    if (!onBehalf.approvedBy && !(await this.#withinRateLimit(message))) return;
+    const onSomeonesBehalf = Boolean(onBehalf.approvedBy || onBehalf.scheduled);
+    if (!onSomeonesBehalf && !(await this.#withinRateLimit(message))) return;
     const explicit = commandText !== message.text.trim() || message.addressed;
     if (commandText.length > this.#options.maxMessageLength) {
       await this.#replies.reply(
@@ -108,7 +111,7 @@ export class Dispatcher {
     }
     const { command, wordCount } = resolved;
     const text = commandText.trim();
-    if (command.recordsHistory !== false && !onBehalf.approvedBy) {
+    if (command.recordsHistory !== false && !onSomeonesBehalf) {
       await this.#history.record(message.sender.id, this.#options.redact(text), message.room);
     }
     await this.#runner.run(

@@ -20,6 +20,8 @@ export interface BotConfig {
   readonly acl: readonly { effect: string; target: string; who: string; room?: string }[];
   readonly approvalTimeoutMinutes: number;
   readonly rateLimitPerMinute: number;
+  readonly httpPort: number | null;
+  readonly webhookRateLimitPerMinute: number;
   readonly plugins: Readonly<Record<string, Record<string, unknown>>>;
   readonly pluginMaxMemoryMb: number;
   readonly pluginMaxTimeoutMs: number;

@@ -59,6 +59,27 @@ export const settings: readonly Setting[] = [
     default: "!",
   },
   {
+    key: "httpPort",
+    flag: "http-port",
+    env: "ERRAND_HTTP_PORT",
+    type: "integer",
+    expected: "a port from 0 to 65535 (0 picks a free one)",
+    description:
+      "serve webhooks and /healthz on 127.0.0.1 at this port (0 picks one and prints it); none when unset",
+    schema: { type: ["integer", "null"], minimum: 0, maximum: 65_535 },
+    default: null,
+  },
+  {
+    key: "webhookRateLimitPerMinute",
+    flag: "webhook-rate-limit-per-minute",
+    env: "ERRAND_WEBHOOK_RATE_LIMIT_PER_MINUTE",
+    type: "integer",
+    expected: "a whole number from 1 to 1000000",
+    description: "requests a minute one webhook accepts before it answers 429",
+    schema: { type: "integer", minimum: 1, maximum: 1_000_000 },
+    default: 600,
+  },
+  {
     key: "botName",
     expected: 'letters, digits, "_", "." or "-", at most 40',
     flag: "bot-name",

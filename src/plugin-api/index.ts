@@ -55,6 +55,34 @@ export interface Store {
   list(prefix?: string): Promise<string[]>;
 }
 
+/**
+ * Persistent timers (the manifest must ask for `"schedule": true`). `fn` is one of the plugin's exported
+ * functions (or its name); it is called as `fn(ctx, data)` in the conversation that set the timer, also
+ * after a restart. A timer that came due while the bot was down runs once at start.
+ */
+export interface Schedule {
+  /** Calls `fn` once, `ms` from now. Resolves with the timer's id. */
+  after(ms: number, fn: string | ((ctx: Context, data: never) => unknown), data?: unknown): Promise<string>;
+  /** Calls `fn` every `ms` (at least 1000) or on a cron expression ("*\/5 * * * *", seconds optional). */
+  every(
+    msOrCron: number | string,
+    fn: string | ((ctx: Context, data: never) => unknown),
+    data?: unknown,
+  ): Promise<string>;
+  /** Resolves true when a timer of this plugin was cancelled. */
+  cancel(id: string): Promise<boolean>;
+}
+
+/** What a `@webhook` function gets after the context: `POST /hooks/PLUGIN/NAME`. */
+export interface WebhookRequest {
+  method: string;
+  /** Parsed JSON, or form fields, or the text. */
+  body: unknown;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+}
+
 export interface Log {
   info(message: string): void;
   warn(message: string): void;
@@ -83,6 +111,7 @@ export interface Context {
   send(target: string, text: string): Promise<void>;
   readonly store: Store;
   readonly http: Http;
+  readonly schedule: Schedule;
   readonly log: Log;
 }
 

@@ -3,6 +3,7 @@ import type { Command } from "../commands/command.js";
 import type { HistoryEntry } from "../history/history-log.js";
 import type { Context } from "../plugin-api/context.js";
 import type { RepoManager } from "../repos/repo-manager.js";
+import type { ChatSchedules } from "../scheduler/chat-schedules.js";
 import type { AclStore } from "../security/acl-store.js";
 import type { ApprovalRequest, ApprovalStore } from "../security/approvals.js";
 import type { AuditLog } from "../security/audit.js";
@@ -41,6 +42,9 @@ export interface HostServices {
   qualifyUser(name: string): string;
   /** Runs an approved request as its requester, where it was asked, with every check again. */
   runApproved(request: ApprovalRequest, approver: string): Promise<void>;
+  schedules: ChatSchedules;
+  /** The command a text would run ("jenkins status x" → jenkins status), if any. */
+  resolveCommand(text: string): Command | undefined;
   history: {
     recent(userId: string, count: number): Promise<HistoryEntry[]>;
     get(userId: string, n: number): Promise<HistoryEntry | undefined>;

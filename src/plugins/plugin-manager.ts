@@ -19,6 +19,7 @@ import { buildPlugin, type PluginBuild } from "../sandbox/build-plugin.js";
 import { compileNetRules } from "../sandbox/net-policy.js";
 import { pluginFetch } from "../sandbox/plugin-http.js";
 import { type GuestCall, Sandbox } from "../sandbox/sandbox.js";
+import type { TimerOrigin } from "../scheduler/plugin-timers.js";
 import type { JsonSublevel } from "../storage/store.js";
 import {
   describePermissions,
@@ -76,7 +77,23 @@ export interface BrokenPlugin {
   reason: string;
 }
 
+/** What the plugin manager needs of the timer service (`ctx.schedule`). */
+export interface TimerHost {
+  after(plugin: string, fn: string, ms: number, data: unknown, origin: TimerOrigin): Promise<string>;
+  every(
+    plugin: string,
+    fn: string,
+    spec: number | string,
+    data: unknown,
+    origin: TimerOrigin,
+  ): Promise<string>;
+  cancel(plugin: string, id: string): Promise<boolean>;
+  /** Drops all of a plugin's timers: it was deactivated or removed. */
+  dropPlugin(plugin: string): Promise<number>;
+}
+
 export interface PluginManagerOptions {
+  timers: TimerHost;
   db: JsonSublevel;
   storeDb: JsonSublevel;
   registry: CommandRegistry;
@@ -248,6 +265,7 @@ export class PluginManager {
     return this.#locked(name, async () => {
       const plugin = this.get(name);
       this.#stop(plugin, "inactive", "removed");
+      await this.#opts.timers.dropPlugin(name);
       this.#plugins.delete(name);
       await plugin.store.clear();
       await this.#opts.db.del(name);
@@ -258,6 +276,7 @@ export class PluginManager {
     return this.#locked(name, async () => {
       const plugin = this.get(name);
       this.#stop(plugin, "inactive", reason);
+      await this.#opts.timers.dropPlugin(name);
       await this.#saveRecord(name, { ...(await this.#record(name)), active: false });
       return plugin;
     });
@@ -365,8 +384,9 @@ export class PluginManager {
     name: string,
     exportName: string,
     ctx: Context,
-    positional: string[],
+    positional: unknown[],
     match: string[] = [],
+    raw = false,
   ): Promise<unknown> {
     const plugin = this.get(name);
     if (plugin.status !== "active")
@@ -380,6 +400,7 @@ export class PluginManager {
       token,
       args: [...ctx.args],
       positional,
+      raw,
       options: { ...ctx.options },
       text: ctx.text,
       match,
@@ -392,11 +413,12 @@ export class PluginManager {
     try {
       const result = await plugin.sandbox.call(exportName, data);
       plugin.failuresInARow = 0;
+      if (raw) return result;
       return Array.isArray(result)
         ? limitText(result.join("\n"))
         : result === null
           ? null
-          : limitText(result);
+          : limitText(String(result));
     } catch (err) {
       plugin.lastError = (err as Error).message;
       if (err instanceof PluginLimitError) await this.#countFailure(plugin, err);
@@ -503,8 +525,57 @@ export class PluginManager {
         list: (prefix) => plugin.store.list(prefix),
       },
       http: (request) => pluginFetch(plugin.name, request, rules),
+      schedule: {
+        after: (token, ms, fn, data) =>
+          this.#timers(plugin, fn).after(plugin.name, fn, ms, data, this.#origin(token)),
+        every: (token, spec, fn, data) =>
+          this.#timers(plugin, fn).every(plugin.name, fn, spec, data, this.#origin(token)),
+        cancel: (_token, id) => this.#timers(plugin).cancel(plugin.name, id),
+      },
       log: (level, message) => log[level](message),
     });
+  }
+
+  /** The timer service, once the plugin may use it and `fn` is one of its exported functions. */
+  #timers(plugin: ManagedPlugin, fn?: string): TimerHost {
+    if (!plugin.manifest.permissions.schedule) {
+      throw new PermissionDeniedError(
+        `Plugin ${plugin.name} may not use timers: its plugin.json does not ask for "schedule" in permissions.`,
+      );
+    }
+    if (fn !== undefined && plugin.sandbox && !plugin.sandbox.exports.includes(fn)) {
+      throw new PermissionDeniedError(
+        `Plugin ${plugin.name}: timers call exported functions; "${fn}" is not one.`,
+      );
+    }
+    return this.#opts.timers;
+  }
+
+  /** The conversation of a live call: where its timers will answer. */
+  #origin(token: string): TimerOrigin {
+    const live = this.#calls.get(token);
+    if (!live) throw new PermissionDeniedError("This call has finished; it cannot set timers any more.");
+    const { ctx } = live.call;
+    return {
+      user: { ...ctx.user, isBot: false },
+      room: ctx.room,
+      thread: ctx.thread,
+      isDirect: ctx.isDirect,
+    };
+  }
+
+  /** The `@webhook` function `hook` of an active plugin that may receive webhooks, with its secret. */
+  webhook(name: string, hook: string): { exportName: string; secret: string | null } {
+    const plugin = this.#plugins.get(name);
+    const doc = plugin?.build.docs.find((d) => d.webhook && d.exportName === hook && !d.internal);
+    if (plugin?.status !== "active" || !plugin.manifest.permissions.webhooks || !doc) {
+      throw new NotFoundError(`No webhook ${hook} on an active plugin ${name} that may receive webhooks.`);
+    }
+    const secret = plugin.config.webhookSecret;
+    return {
+      exportName: doc.exportName,
+      secret: typeof secret === "string" && secret !== "" ? secret : null,
+    };
   }
 
   #liveCall(token: string): LiveCall {
@@ -524,6 +595,7 @@ export class PluginManager {
     if (plugin.failuresInARow < FAILURES_BEFORE_DEACTIVATION) return;
     const reason = `deactivated after ${plugin.failuresInARow} failures in a row (last: ${err.message})`;
     this.#stop(plugin, "inactive", reason);
+    await this.#opts.timers.dropPlugin(plugin.name);
     await this.#saveRecord(plugin.name, { ...(await this.#record(plugin.name)), active: false });
     this.#opts.log.error({ plugin: plugin.name }, reason);
     await this.#opts

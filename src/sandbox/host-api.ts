@@ -60,6 +60,13 @@ const store = (token) =>
     list: (prefix) => host("store.list", token, { prefix: prefix === undefined ? "" : toText(prefix) }),
   });
 let exportsOf = {};
+const fnName = (fn) => (typeof fn === "function" ? keys(exportsOf).find((k) => exportsOf[k] === fn) || fn.name : toText(fn));
+const schedule = (token) =>
+  freeze({
+    after: (ms, fn, data) => host("schedule.after", token, { ms, fn: fnName(fn), data }),
+    every: (spec, fn, data) => host("schedule.every", token, { spec, fn: fnName(fn), data }),
+    cancel: (id) => host("schedule.cancel", token, { id: toText(id) }),
+  });
 globalThis.__errandInit = () => {
   exportsOf = globalThis.__errandPlugin || {};
   // The host holds these through References taken before plugin code ran; the plugin needs none of them.
@@ -85,9 +92,11 @@ globalThis.__errandCall = async (exportName, callJson) => {
     send: (target, text) => host("send", token, { target: toText(target), text: toText(text) }),
     store: store(token),
     http: http(token),
+    schedule: schedule(token),
     log: freeze(logger(token)),
   });
   const result = await exportsOf[exportName](ctx, ...call.positional);
+  if (call.raw) return stringify(result === undefined ? null : result);
   if (result === undefined || result === null) return stringify(null);
   if (typeof result === "string") return stringify(result);
   if (isArray(result)) return stringify(result.map(toText));
@@ -107,6 +116,11 @@ export interface GuestServices {
     list(prefix: string): Promise<string[]>;
   };
   http(request: HttpRequest): Promise<HttpResponse>;
+  schedule: {
+    after(token: string, ms: number, fn: string, data: unknown): Promise<string>;
+    every(token: string, spec: number | string, fn: string, data: unknown): Promise<string>;
+    cancel(token: string, id: string): Promise<boolean>;
+  };
   log(level: "info" | "warn" | "error", message: string): void;
   /** Is this token one the host issued to this plugin for a call still running? */
   isLiveToken(token: string): boolean;
@@ -156,6 +170,16 @@ export async function handleGuestCall(
       return JSON.stringify(await services.store.list(text(args.prefix)));
     case "http":
       return JSON.stringify(await services.http(toHttpRequest(args)));
+    case "schedule.after":
+      return JSON.stringify(
+        await services.schedule.after(token, Number(args.ms), text(args.fn), args.data ?? null),
+      );
+    case "schedule.every": {
+      const spec = typeof args.spec === "number" ? args.spec : text(args.spec);
+      return JSON.stringify(await services.schedule.every(token, spec, text(args.fn), args.data ?? null));
+    }
+    case "schedule.cancel":
+      return JSON.stringify(await services.schedule.cancel(token, text(args.id)));
     default:
       throw new PermissionDeniedError(`Plugin ${services.plugin}: unknown host operation "${op}".`);
   }

@@ -7,7 +7,10 @@ import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall } from "./host-api
 export interface GuestCall {
   token: string;
   args: string[];
-  positional: string[];
+  /** What the function receives after the context: the command's arguments, a timer's data, a webhook's request. */
+  positional: unknown[];
+  /** Return the function's value as JSON (webhooks), instead of as a reply. */
+  raw: boolean;
   options: Record<string, string>;
   text: string;
   match: string[];
@@ -93,7 +96,7 @@ export class Sandbox {
    * Calls an exported function. Resolves with what it returned (null, a string or lines); rejects with
    * PluginLimitError when a limit stopped it, PluginFailedError when its code threw.
    */
-  async call(exportName: string, data: GuestCall): Promise<string | string[] | null> {
+  async call(exportName: string, data: GuestCall): Promise<unknown> {
     if (this.#isolate.isDisposed) throw new PluginFailedError(`Plugin ${this.#plugin} is not running.`);
     const cpuStart = this.#isolate.cpuTime;
     let timer: NodeJS.Timeout | undefined;
@@ -115,7 +118,7 @@ export class Sandbox {
         result: { promise: true, copy: true },
       }) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
-      return JSON.parse(out) as string | string[] | null;
+      return JSON.parse(out) as unknown;
     } catch (err) {
       if (err instanceof PluginLimitError) throw err;
       const reason = this.#disposedBecause ?? limitReason(err, this.#limits);

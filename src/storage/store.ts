@@ -13,7 +13,9 @@ export type SublevelName =
   | "groups"
   | "acl"
   | "approvals"
-  | "audit";
+  | "audit"
+  | "timers"
+  | "schedules";
 
 export type JsonSublevel = ReturnType<Level<string, unknown>["sublevel"]> & {};
 

@@ -1,0 +1,195 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isErrandError, NotFoundError, PermissionDeniedError } from "../errors.js";
+import { type Logger, newErrorId } from "../log.js";
+import { RateLimiter } from "../security/rate-limit.js";
+import { isValidSignature } from "./verify-signature.js";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What a plugin's webhook function gets. */
+export interface HookRequest {
+  method: string;
+  /** Parsed: JSON, or form fields, or the text as it came. */
+  body: unknown;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  query: Record<string, string>;
+}
+
+export interface HookTarget {
+  /** The plugin's `webhookSecret`, when it has one: then every request must be signed with it. */
+  secret: string | null;
+  run(request: HookRequest): Promise<unknown>;
+}
+
+export interface HttpHandlers {
+  health(): Record<string, unknown>;
+  /** The webhook `name` of `plugin`; throws NotFoundError when there is none. */
+  hook(plugin: string, name: string): HookTarget;
+}
+
+/**
+ * The bot's HTTP server, on 127.0.0.1 only: `GET /healthz` and `POST /hooks/PLUGIN/NAME`. Bodies over
+ * 1 MiB get 413, unsigned or wrongly signed requests to a hook with a secret 401, unknown hooks 404, a
+ * flood 429, and a failing hook 500 with an id (the log has the details, the caller gets none).
+ */
+export async function startHttpServer(
+  port: number,
+  handlers: HttpHandlers,
+  log: Logger,
+  perMinute: number,
+): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+  const limiter = new RateLimiter(perMinute);
+  const server = createServer((req, res) => {
+    handle(req, res, handlers, limiter, log).catch((err) => {
+      log.error({ err }, "http handler failed");
+      if (!res.headersSent) send(res, 500, { error: "internal error" });
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  h: HttpHandlers,
+  limiter: RateLimiter,
+  log: Logger,
+) {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  if (url.pathname === "/healthz") {
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return send(res, 405, { error: "use GET" }, { allow: "GET" });
+    return send(res, 200, h.health());
+  }
+  const m = /^\/hooks\/([a-z][a-z0-9-]*)\/([A-Za-z_$][\w$]*)\/?$/.exec(url.pathname);
+  if (!m) return send(res, 404, { error: "not found" });
+  const [, plugin, name] = m as unknown as [string, string, string];
+  if (req.method !== "POST") return send(res, 405, { error: "use POST" }, { allow: "POST" });
+  let target: HookTarget;
+  try {
+    target = h.hook(plugin, name);
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof PermissionDeniedError)
+      return send(res, 404, { error: err.message });
+    throw err;
+  }
+  if (limiter.take(`${plugin}/${name}`) !== "ok") {
+    return send(
+      res,
+      429,
+      { error: "too many requests" },
+      { "retry-after": String(Math.max(1, limiter.waitSeconds(`${plugin}/${name}`))) },
+    );
+  }
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
+  }
+  const body = await readBody(req);
+  if (body === null)
+    return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
+  if (target.secret !== null && !isValidSignature(target.secret, body, header(req, "x-hub-signature-256"))) {
+    return send(res, 401, { error: "missing or wrong X-Hub-Signature-256" });
+  }
+  const request: HookRequest = {
+    method: req.method,
+    body: parseBody(body, header(req, "content-type")),
+    headers: Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+    ),
+    query: Object.fromEntries(url.searchParams),
+  };
+  try {
+    const result = await target.run(request);
+    if (typeof result === "string") return sendText(res, 200, result);
+    return send(res, 200, result ?? { ok: true });
+  } catch (err) {
+    const id = newErrorId();
+    log.error(
+      { err, errorId: id, plugin, hook: name },
+      `webhook failed${isErrandError(err) ? `: ${err.message}` : ""}`,
+    );
+    return send(res, 500, { error: "the hook failed", id });
+  }
+}
+
+/** The raw body, or null when it goes over the limit (then the rest is not read). */
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners("data");
+        req.resume();
+        ok(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => ok(Buffer.concat(chunks)));
+    req.on("error", fail);
+  });
+}
+
+function parseBody(body: Buffer, contentType: string | undefined): unknown {
+  const text = body.toString("utf8");
+  if (/\bjson\b/i.test(contentType ?? "")) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (/x-www-form-urlencoded/i.test(contentType ?? "")) {
+    const form = Object.fromEntries(new URLSearchParams(text));
+    // GitHub sends JSON inside a form field called payload when asked for form encoding.
+    if (typeof form.payload === "string") {
+      try {
+        return { ...form, payload: JSON.parse(form.payload) };
+      } catch {
+        return form;
+      }
+    }
+    return form;
+  }
+  return text;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(value));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(text);
+}
