@@ -207,6 +207,29 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.match(again.stderr, /is not empty/);
   });
 
+  it("prints the HTTP port it picked for --http-port 0, and /healthz answers there", async () => {
+    const child = spawn(
+      join(packageRoot, "bin", "errand.js"),
+      ["start", "--data-dir", data, "--http-port", "0"],
+      {
+        env: cleanEnv(),
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    try {
+      const line = await new Promise<string>((ok) =>
+        child.stdout.once("data", (b: Buffer) => ok(b.toString())),
+      );
+      const port = /^http listening on 127\.0\.0\.1:(\d+)\n/.exec(line)?.[1];
+      assert.ok(port, line);
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
+      assert.equal(health.status, "ok");
+    } finally {
+      child.stdin.end();
+      await new Promise((ok) => child.once("close", ok));
+    }
+  });
+
   it("refuses to share a data dir with a running bot", async () => {
     const child = spawn(join(packageRoot, "bin", "errand.js"), ["start", "--data-dir", data], {
       env: cleanEnv(),
