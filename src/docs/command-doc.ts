@@ -21,6 +21,8 @@ export interface CommandDoc {
   /** `@internal`: neither a command nor a route (timer targets, helpers). */
   internal: boolean;
   webhook: boolean;
+  /** `@unsigned`: a webhook that checks its callers itself (a URL token), exempt from `webhookSecret`. */
+  unsigned: boolean;
   /** `@match` regular expression source, if any. */
   match: string | null;
   /** `@approval` group, if any. */

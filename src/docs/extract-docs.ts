@@ -118,6 +118,7 @@ function documentFunction(
     hidden: hasModifier(comment, "@hidden"),
     internal,
     webhook: hasModifier(comment, "@webhook"),
+    unsigned: hasModifier(comment, "@unsigned"),
     match: rawTag(rawComment, "@match"),
     approval: blockText(comment, "@approval") || null,
     file: source.fileName,

@@ -119,6 +119,16 @@ async function handle(
   try {
     const result = await target.run(request);
     if (typeof result === "string") return sendText(res, 200, result);
+    // A hook chooses its status by answering { httpStatus, body } (a refused token: 403).
+    const chosen = result as { httpStatus?: unknown; body?: unknown } | null;
+    if (
+      chosen &&
+      typeof chosen.httpStatus === "number" &&
+      chosen.httpStatus >= 200 &&
+      chosen.httpStatus < 600
+    ) {
+      return send(res, chosen.httpStatus, chosen.body ?? {});
+    }
     return send(res, 200, result ?? { ok: true });
   } catch (err) {
     const id = newErrorId();

@@ -15,6 +15,8 @@ export interface HttpOptions {
   auth?: { user: string; password: string };
   /** At most the host's limit (15 s). */
   timeoutMs?: number;
+  /** false: a 3xx answer comes back as it is, with its Location header (default: follow, to allowed hosts). */
+  followRedirects?: boolean;
 }
 
 export interface HttpRequest extends HttpOptions {

@@ -572,10 +572,8 @@ export class PluginManager {
       throw new NotFoundError(`No webhook ${hook} on an active plugin ${name} that may receive webhooks.`);
     }
     const secret = plugin.config.webhookSecret;
-    return {
-      exportName: doc.exportName,
-      secret: typeof secret === "string" && secret !== "" ? secret : null,
-    };
+    const signed = typeof secret === "string" && secret !== "" && !doc.unsigned;
+    return { exportName: doc.exportName, secret: signed ? (secret as string) : null };
   }
 
   #liveCall(token: string): LiveCall {

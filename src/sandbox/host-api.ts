@@ -210,5 +210,6 @@ function toHttpRequest(args: Record<string, unknown>): HttpRequest {
     auth:
       auth && typeof auth === "object" ? { user: text(auth.user), password: text(auth.password) } : undefined,
     timeoutMs: typeof args.timeoutMs === "number" ? args.timeoutMs : undefined,
+    followRedirects: args.followRedirects !== false,
   };
 }

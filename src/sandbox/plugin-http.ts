@@ -13,6 +13,8 @@ export interface HttpRequest {
   body?: string | { json?: unknown; form?: Record<string, unknown> } | null;
   auth?: { user: string; password: string };
   timeoutMs?: number;
+  /** false: answer a 3xx as it is, Location included (e.g. Jenkins' queue item after a trigger). */
+  followRedirects?: boolean;
 }
 
 export interface HttpLimits {
@@ -63,7 +65,13 @@ export async function pluginFetch(
       });
     }
     const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location && res.status !== 304) {
+    if (
+      res.status >= 300 &&
+      res.status < 400 &&
+      location &&
+      res.status !== 304 &&
+      req.followRedirects !== false
+    ) {
       await res.body?.cancel();
       if (hop >= limits.maxRedirects)
         throw new Error(`Plugin ${plugin}: more than ${limits.maxRedirects} redirects from ${req.url}.`);

@@ -14,6 +14,7 @@ import { Bot } from "../bot.js";
 import { loadConfig } from "../config/load-config.js";
 import { createLogger } from "../log.js";
 import type { ManagedPlugin } from "../plugins/plugin-manager.js";
+import { ManualClock } from "../scheduler/manual-clock.js";
 
 export type { Said, SayOptions };
 
@@ -35,6 +36,13 @@ export interface PluginHarness {
   readonly transcript: readonly Said[];
   /** The plugin as the bot sees it: state, reason, manifest. */
   plugin(): ManagedPlugin;
+  /**
+   * Moves the bot's clock (it starts at 2026-11-24 09:00 UTC and moves only when told) and runs the
+   * timers and schedules that came due; resolves with what the bot posted meanwhile.
+   */
+  advance(ms: number): Promise<Said[]>;
+  /** The bot's HTTP server, for webhooks: `${httpUrl}/hooks/PLUGIN/NAME`. */
+  readonly httpUrl: string;
   /** Stops and starts the bot on the same data, as a restart would. */
   restart(): Promise<void>;
   /** Stops the bot and removes its temp data. */
@@ -48,6 +56,7 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "errand-plugin-test-"));
   let name = "";
   let started = false;
+  const clock = new ManualClock();
   const start = async () => {
     const config = loadConfig(
       [
@@ -59,11 +68,13 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
         (options.admins ?? ["console:operator"]).join(","),
         "--log-level",
         "warn",
+        "--http-port",
+        "0",
       ],
       {},
     );
     const backend = new TestBackend();
-    const bot = await Bot.create(config, backend, createLogger(dataDir, "warn"));
+    const bot = await Bot.create(config, backend, createLogger(dataDir, "warn"), { clock });
     const running = bot.run();
     const broken = bot.plugins.broken()[0];
     const plugin = bot.plugins.list()[0];
@@ -96,6 +107,17 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
     ask: async (text, opts) => (await say(text, opts)).map((s) => s.text).join("\n"),
     transcript,
     plugin: () => current.bot.plugins.get(name),
+    advance: async (ms) => {
+      const before = current.backend.transcript.length;
+      clock.advance(ms);
+      await current.bot.scheduler.tick();
+      const said = current.backend.transcript.slice(before);
+      transcript.push(...said);
+      return said;
+    },
+    get httpUrl() {
+      return `http://127.0.0.1:${current.bot.httpPort}`;
+    },
     restart: async () => {
       await stop();
       current = await start();

@@ -14,6 +14,7 @@ export function fakeDoc(command: string, overrides: Partial<CommandDoc> = {}): C
     hidden: false,
     internal: false,
     webhook: false,
+    unsigned: false,
     match: null,
     approval: null,
     file: "x.ts",

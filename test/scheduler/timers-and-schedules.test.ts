@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { packageRoot } from "../../src/paths.js";
-import { ManualClock } from "../helpers/manual-clock.js";
+import { ManualClock } from "../../src/scheduler/manual-clock.js";
 import { startBot } from "../helpers/start-bot.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 

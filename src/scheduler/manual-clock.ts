@@ -1,6 +1,6 @@
-import type { Clock } from "../../src/scheduler/clock.js";
+import type { Clock } from "./clock.js";
 
-/** A clock a test moves by hand; jobs run when the test calls `scheduler.tick()`, never by themselves. */
+/** A clock a test moves by hand; jobs run when the test calls `scheduler.tick()`, never by themselves (errand/testing uses it). */
 export class ManualClock implements Clock {
   #now: number;
 
