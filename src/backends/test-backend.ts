@@ -4,6 +4,8 @@ export interface Said {
   /** "#room", or "@user" for a direct conversation. */
   target: string;
   text: string;
+  /** The thread answered in, when the message came from one. */
+  thread?: string;
 }
 
 export interface SayOptions {
@@ -22,7 +24,7 @@ export interface SayOptions {
 export class TestBackend implements Backend {
   readonly name: string;
   /** Everything posted, in order, across all messages. */
-  readonly transcript: Said[] = [];
+  readonly transcript: Said[];
   #onMessage: ((message: IncomingMessage) => Promise<void>) | undefined;
   #ready: Promise<void>;
   #markReady!: () => void;
@@ -31,8 +33,10 @@ export class TestBackend implements Backend {
     this.#stopped = resolve;
   });
 
-  constructor(name = "console") {
+  /** `transcript`: where posts are recorded; pass one array to keep a transcript across restarts. */
+  constructor(name = "console", transcript: Said[] = []) {
     this.name = name;
+    this.transcript = transcript;
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
@@ -66,7 +70,8 @@ export class TestBackend implements Backend {
   }
 
   async reply(to: IncomingMessage, text: string): Promise<void> {
-    this.transcript.push({ target: to.room ?? `@${to.sender.name}`, text });
+    const target = to.room ?? `@${to.sender.name}`;
+    this.transcript.push(to.thread ? { target, text, thread: to.thread } : { target, text });
   }
 
   async send(target: string, text: string): Promise<void> {

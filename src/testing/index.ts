@@ -32,7 +32,7 @@ export interface PluginHarness {
   say(text: string, options?: SayOptions): Promise<Said[]>;
   /** Like say, with the posts' texts joined by newlines. */
   ask(text: string, options?: SayOptions): Promise<string>;
-  /** Everything posted so far. */
+  /** Everything posted so far, webhooks and timers included, across restarts. */
   readonly transcript: readonly Said[];
   /** The plugin as the bot sees it: state, reason, manifest. */
   plugin(): ManagedPlugin;
@@ -56,6 +56,7 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "errand-plugin-test-"));
   let name = "";
   let started = false;
+  const transcript: Said[] = [];
   const clock = new ManualClock();
   const start = async () => {
     const config = loadConfig(
@@ -73,7 +74,7 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
       ],
       {},
     );
-    const backend = new TestBackend();
+    const backend = new TestBackend("console", transcript);
     const bot = await Bot.create(config, backend, createLogger(dataDir, "warn"), { clock });
     const running = bot.run();
     const broken = bot.plugins.broken()[0];
@@ -92,12 +93,7 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
   };
   let current = await start();
   started = true;
-  const transcript: Said[] = [];
-  const say = async (text: string, opts?: SayOptions) => {
-    const said = await current.backend.say(text, opts);
-    transcript.push(...said);
-    return said;
-  };
+  const say = (text: string, opts?: SayOptions) => current.backend.say(text, opts);
   const stop = async () => {
     await current.bot.stop();
     await current.running;
@@ -111,9 +107,7 @@ export async function loadPlugin(dir: string, options: LoadOptions = {}): Promis
       const before = current.backend.transcript.length;
       clock.advance(ms);
       await current.bot.scheduler.tick();
-      const said = current.backend.transcript.slice(before);
-      transcript.push(...said);
-      return said;
+      return current.backend.transcript.slice(before);
     },
     get httpUrl() {
       return `http://127.0.0.1:${current.bot.httpPort}`;

@@ -42,7 +42,9 @@ describe("timers and schedules", function () {
         /^Reminder t-\w+ set\.$/,
       );
       assert.deepEqual(await advance(29_000), []);
-      assert.deepEqual(await advance(1_000), [{ target: "#dev", text: "Reminder for amy: stand up" }]);
+      assert.deepEqual(await advance(1_000), [
+        { target: "#dev", text: "Reminder for amy: stand up", thread: "t1" },
+      ]);
       assert.deepEqual(await advance(60_000), [], "an after-timer runs once");
     });
 
