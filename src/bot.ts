@@ -114,6 +114,7 @@ export class Bot {
       fileConfig: config.plugins,
       notifyAdmins: (text) => this.#notifyAdmins(text),
       timers: this.timers,
+      reservedNames: new Set(catalog.map((p) => p.name)),
     });
     this.repos = new RepoManager({
       db: store.sublevel("repos"),
@@ -414,6 +415,7 @@ export class Bot {
       audit: this.#audit,
       isAdmin: (id) => this.#isAdmin(id),
       canRun: (message, command) => this.#dispatcher.canRun(message, command),
+      refusal: (message, command) => this.#dispatcher.refusal(message, command),
       qualifyUser: (name) => qualifyUser(this.#backend.name, name),
       runApproved: (request, approver) => this.#runApproved(request, approver),
       schedules: this.schedules,

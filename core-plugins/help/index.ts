@@ -21,7 +21,8 @@ export function help(ctx: CoreContext, ...topic: string[]): string {
   const words = text.replace(new RegExp(`^${escapeRegExp(prefix)}`), "").toLowerCase();
   const command = ctx.host.commands().find((c) => c.name === words && !c.doc.hidden);
   if (command) {
-    if (!ctx.host.canRun(ctx.message, command)) return `\`${prefix}${command.name}\` is for admins only.`;
+    const refusal = ctx.host.refusal(ctx.message, command);
+    if (refusal) return refusal;
     return describe(command, prefix);
   }
   const plugin = ctx.host.plugins().find((p) => p.name === words);

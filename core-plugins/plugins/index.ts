@@ -16,7 +16,7 @@ export function pluginList(ctx: CoreContext): string {
   for (const p of manager.list()) {
     lines.push(`  ${p.name} ${p.manifest.version}: ${p.status}${p.reason ? ` (${p.reason})` : ""}`);
   }
-  for (const b of manager.broken()) lines.push(`  ${b.dir}: failed (${b.reason})`);
+  for (const b of manager.broken()) lines.push(`  ${b.name}: failed (${b.reason})`);
   if (lines.length === 1) lines.push("  no sandboxed plugins yet");
   lines.push(`Built in: ${core.map((p) => p.name).join(", ")}.`);
   return lines.join("\n");
@@ -47,6 +47,10 @@ export async function pluginInfo(ctx: CoreContext, name: string): Promise<string
       `commands: ${commands.map((c) => `${ctx.host.prefix}${c.name}`).join(", ")}`,
     ].join("\n");
   }
+  const broken = ctx.host.pluginManager.broken().find((b) => b.name === name || b.dir === name);
+  if (broken && !ctx.host.pluginManager.has(name)) {
+    return `${broken.name}: failed, it could not be loaded from ${broken.dir}\nwhy: ${broken.reason}`;
+  }
   const p = ctx.host.pluginManager.get(name);
   const perms = describePermissions(p.manifest.permissions);
   const memory = p.sandbox?.isAlive
@@ -61,7 +65,8 @@ export async function pluginInfo(ctx: CoreContext, name: string): Promise<string
     `limits: ${p.limits.memoryMb} MB memory, ${p.limits.timeoutMs} ms CPU and ${p.limits.wallTimeoutMs} ms per call`,
     `memory: ${memory}; store: ${await p.store.usedBytes()} bytes`,
     `commands: ${commandsOf(ctx, p) || "none"}`,
-    `last error: ${p.lastError ?? "none"}`,
+    // Errors can carry what a plugin saw (hosts, payloads): only admins see their text.
+    `last error: ${p.lastError === null ? "none" : ctx.host.isAdmin(ctx.user.id) ? p.lastError : "yes (admins see it)"}`,
   ].join("\n");
 }
 

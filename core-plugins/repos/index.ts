@@ -134,7 +134,10 @@ export async function reposUninstall(ctx: CoreContext, name: string): Promise<st
 
 function describeRepo(ctx: CoreContext, r: RepoRecord): string {
   const states = r.plugins.map((p) => {
-    if (!ctx.host.pluginManager.has(p)) return `${p}: failed (could not be loaded)`;
+    if (!ctx.host.pluginManager.has(p)) {
+      const why = ctx.host.pluginManager.broken().find((b) => b.name === p)?.reason;
+      return `${p}: failed (${why ?? "could not be loaded; the log says why"})`;
+    }
     const plugin = ctx.host.pluginManager.get(p);
     return `${p} ${plugin.manifest.version}: ${plugin.status}${plugin.reason ? ` (${plugin.reason})` : ""}`;
   });

@@ -2,6 +2,9 @@ import { UsageError } from "../../src/errors.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
 import { parseScheduleAdd } from "../../src/scheduler/chat-schedules.js";
 
+/** Keeps one user from flooding rooms (and the scheduler) with schedules; admins have no cap. */
+const MAX_SCHEDULES_PER_USER = 20;
+
 /**
  * Runs a chat command on a cron schedule, as you, and posts its output to a room (or to you). The room
  * sees the command each time, so people learn it. Your permissions are checked at every run.
@@ -20,6 +23,15 @@ export async function scheduleAdd(ctx: CoreContext, ...schedule: string[]): Prom
     throw new UsageError(
       `There is no command \`${p}${parsed.command.split(/\s+/)[0]}\`; \`${p}help\` lists them.`,
     );
+  if (command.plugin === "schedule") {
+    throw new UsageError("A schedule cannot manage schedules; add each one yourself.");
+  }
+  const mine = ctx.host.schedules.list().filter(({ schedule }) => schedule.creator.id === ctx.user.id);
+  if (!ctx.host.isAdmin(ctx.user.id) && mine.length >= MAX_SCHEDULES_PER_USER) {
+    throw new UsageError(
+      `You have ${mine.length} schedules, the most a user may have; remove one with \`${p}schedule remove ID\` first.`,
+    );
+  }
   const probe = { ...ctx.message, room: parsed.room, isDirect: parsed.room === null };
   if (!ctx.host.canRun(probe, command)) {
     throw new UsageError(

@@ -106,6 +106,12 @@ export class CommandRunner {
     }
   }
 
+  /** Why this sender may not run this command here, or null when they may. */
+  refusalFor(message: IncomingMessage, command: Command): string | null {
+    const verdict = this.#opts.authorize(message, command);
+    return verdict.allowed ? null : this.#refusal(message, command, verdict);
+  }
+
   #refusal(message: IncomingMessage, command: Command, verdict: Decision): string {
     const cmd = `\`${this.#opts.prefix}${command.name}\``;
     if (!verdict.rule)

@@ -77,6 +77,11 @@ export class Dispatcher {
     return this.#options.authorize(message, command).allowed;
   }
 
+  /** Why this sender may not run this command here (the rule, or admins only), or null when they may. */
+  refusal(message: IncomingMessage, command: Command): string | null {
+    return this.#runner.refusalFor(message, command);
+  }
+
   async #handle(message: IncomingMessage, onBehalf: OnBehalf): Promise<void> {
     if (message.sender.isBot && !this.#options.isTrustedBot(message.sender.id)) return;
     const commandText = this.#commandText(message);

@@ -38,6 +38,8 @@ export interface HostServices {
   isAdmin(userId: string): boolean;
   /** May the sender of this message run this command here? */
   canRun(message: IncomingMessage, command: Command): boolean;
+  /** Why the sender may not run the command here, as the command itself would answer; null when they may. */
+  refusal(message: IncomingMessage, command: Command): string | null;
   /** A user named in chat ("alice", "@alice") → a backend id ("console:alice"). */
   qualifyUser(name: string): string;
   /** Runs an approved request as its requester, where it was asked, with every check again. */

@@ -105,6 +105,8 @@ export interface PluginManagerOptions {
   fileConfig: Readonly<Record<string, Record<string, unknown>>>;
   /** Posts outside a command (admin notices). */
   notifyAdmins(text: string): Promise<void>;
+  /** Names of the built-in plugins: no sandboxed plugin may take one (ACL rules like `help:*` name them). */
+  reservedNames?: ReadonlySet<string>;
 }
 
 export const FAILURES_BEFORE_DEACTIVATION = 3;
@@ -158,9 +160,31 @@ export class PluginManager {
     }
   }
 
+  /**
+   * Throws unless `name` may be used by a plugin of `repo` (null: a plugin folder): it is not a built-in
+   * plugin's, and no plugin of another repo or folder holds it. Keeps one repo from taking over another's
+   * plugin, with its config, secrets and store.
+   */
+  checkNameFree(name: string, repo: string | null): void {
+    if (this.#opts.reservedNames?.has(name)) {
+      throw new PluginFailedError(
+        `${name} is the name of a built-in plugin; rename the plugin in its plugin.json.`,
+      );
+    }
+    const holder = this.#plugins.get(name);
+    if (holder && holder.repo !== repo) {
+      throw new PluginFailedError(
+        holder.repo
+          ? `A plugin called ${name} is already installed from repo ${holder.repo}; names are unique. Rename the plugin in its plugin.json.`
+          : `A plugin called ${name} is already loaded from ${holder.source}; names are unique. Rename the plugin in its plugin.json.`,
+      );
+    }
+  }
+
   /** Reads, builds and registers a plugin; activates it unless an admin deactivated it. */
   async add(dir: string, source: string, options: AddOptions = {}): Promise<ManagedPlugin> {
     const manifest = loadManifest(dir, hostVersion);
+    if (this.#opts.reservedNames?.has(manifest.name)) this.checkNameFree(manifest.name, options.repo ?? null);
     const existing = this.#plugins.get(manifest.name);
     if (existing && existing.dir !== dir) {
       throw new PluginFailedError(
@@ -208,6 +232,16 @@ export class PluginManager {
 
   broken(): BrokenPlugin[] {
     return [...this.#broken.values()];
+  }
+
+  /** A plugin that could not be loaded (from a repo), kept with its reason so `!repos` and `!plugin` can say why. */
+  markBroken(name: string, dir: string, reason: string): void {
+    this.#broken.set(dir, { name, dir, reason });
+  }
+
+  /** Forgets the failures of plugins under `dir` (their repo was updated or removed). */
+  forgetBrokenUnder(dir: string): void {
+    for (const d of this.#broken.keys()) if (d === dir || d.startsWith(`${dir}/`)) this.#broken.delete(d);
   }
 
   get(name: string): ManagedPlugin {

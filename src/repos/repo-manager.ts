@@ -131,13 +131,7 @@ export class RepoManager {
             `${name} is installed already; \`!repos update ${name}\` brings it up to date.`,
           );
         }
-        for (const m of checkout.manifests) {
-          if (this.#opts.plugins.has(m.name)) {
-            throw new RepoError(
-              `A plugin called ${m.name} is already loaded (${this.#opts.plugins.get(m.name).source}).`,
-            );
-          }
-        }
+        for (const m of checkout.manifests) this.#opts.plugins.checkNameFree(m.name, name);
         const dir = this.#moveIntoPlace(checkout.temp, name, checkout.commit);
         const now = new Date().toISOString();
         const record: RepoRecord = {
@@ -195,6 +189,7 @@ export class RepoManager {
             message: `${record.name} is up to date (${short(record.commit)} on ${record.ref}).`,
           };
         }
+        for (const m of checkout.manifests) this.#opts.plugins.checkNameFree(m.name, record.name);
         const subjects = await commitSubjects(checkout.temp, record.commit, checkout.commit);
         const dir = this.#moveIntoPlace(checkout.temp, record.name, checkout.commit);
         checkout = undefined;
@@ -242,8 +237,11 @@ export class RepoManager {
       await renameAsync(`${backup}.tmp`, backup);
       for (const p of record.plugins) if (this.#opts.plugins.has(p)) await this.#opts.plugins.remove(p);
       await this.#opts.db.del(record.name);
-      for (const d of [record.dir, record.pending?.dir])
-        if (d) rmSync(join(this.#reposDir, d), { recursive: true, force: true });
+      for (const d of [record.dir, record.pending?.dir]) {
+        if (!d) continue;
+        this.#opts.plugins.forgetBrokenUnder(join(this.#reposDir, d));
+        rmSync(join(this.#reposDir, d), { recursive: true, force: true });
+      }
       return { record, backup };
     });
   }
@@ -282,6 +280,8 @@ export class RepoManager {
     const source = `${record.url} ${record.ref}@${short(commit)}`;
     const switched: string[] = [];
     try {
+      // Checked again here: an approval may come after another repo took one of the names.
+      for (const name of next.keys()) this.#opts.plugins.checkNameFree(name, record.name);
       for (const [name, { pluginDir, manifest }] of next) {
         if (approving) record.approved[name] = manifest.permissions;
         if (!this.#opts.plugins.has(name)) continue;
@@ -308,7 +308,10 @@ export class RepoManager {
     record.updatedAt = new Date().toISOString();
     delete record.pending;
     await this.#opts.db.put(record.name, record);
-    if (oldDir !== dir) rmSync(join(this.#reposDir, oldDir), { recursive: true, force: true });
+    if (oldDir !== dir) {
+      this.#opts.plugins.forgetBrokenUnder(join(this.#reposDir, oldDir));
+      rmSync(join(this.#reposDir, oldDir), { recursive: true, force: true });
+    }
     for (const p of removed) if (this.#opts.plugins.has(p)) await this.#opts.plugins.remove(p);
     for (const [name, { pluginDir }] of next) {
       if (!this.#opts.plugins.has(name)) {
@@ -343,14 +346,17 @@ export class RepoManager {
   async #loadPlugins(record: RepoRecord): Promise<void> {
     const source = `${record.url} ${record.ref}@${short(record.commit)}`;
     for (const d of pluginDirs(join(this.#reposDir, record.dir, record.subdir))) {
+      let name = record.plugins.find((p) => d.endsWith(`/${p}`)) ?? record.plugins[0] ?? record.name;
       try {
         const m = loadManifest(d, hostVersion);
+        name = m.name;
         await this.#opts.plugins.add(d, source, {
           repo: record.name,
           approved: record.approved[m.name] ?? NO_PERMISSIONS,
         });
       } catch (err) {
         this.#opts.log.error({ repo: record.name, dir: d, err }, "installed plugin could not be loaded");
+        this.#opts.plugins.markBroken(name, d, (err as Error).message);
       }
     }
   }

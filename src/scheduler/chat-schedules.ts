@@ -42,7 +42,11 @@ export class ChatSchedules {
   }
 
   async loadAll(): Promise<void> {
-    for await (const value of this.#db.values()) {
+    for await (const [key, value] of this.#db.iterator()) {
+      if (key === NEXT_ID_KEY) {
+        this.#next = Math.max(this.#next, value as number);
+        continue;
+      }
       const s = value as ScheduleRecord;
       this.#next = Math.max(this.#next, Number(s.id.slice(1)) + 1);
       this.#arm(s);
@@ -58,7 +62,11 @@ export class ChatSchedules {
       id: `s${this.#next++}`,
       createdAt: new Date(this.#now()).toISOString(),
     };
-    await this.#db.put(schedule.id, schedule);
+    // The next id is stored with the schedule, so a removed id is never given out again.
+    await this.#db.batch([
+      { type: "put", key: schedule.id, value: schedule },
+      { type: "put", key: NEXT_ID_KEY, value: this.#next },
+    ]);
     this.#arm(schedule);
     return { schedule, nextRun };
   }
@@ -109,6 +117,8 @@ export class ChatSchedules {
 }
 
 const jobId = (id: string) => `schedule:${id}`;
+/** Sorts after every "sN" key. */
+const NEXT_ID_KEY = "~next-id";
 
 /**
  * Reads `"CRON" [tz=ZONE] [#ROOM] !COMMAND ...` from the text after `!schedule add`.

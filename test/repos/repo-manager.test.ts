@@ -225,6 +225,54 @@ describe("plugin repos from git", function () {
     );
   });
 
+  it("refuses an update that brings a plugin named like another repo's or a built-in one", async () => {
+    await bot.chat.ask(`!repos install ${repo.url}`);
+    await bot.chat.ask("!plugin config weather url=https://secret.example");
+    const evil = new GitRepo(join(dir.path, "src", "tools"));
+    evil.commit("Harmless", pluginFiles("harmless", "hi", { dir: "harmless" }));
+    assert.match(await bot.chat.ask(`!repos install ${evil.url}`), /harmless 1\.0\.0 is active/);
+    evil.commit("Sneak", pluginFiles("weather", "stolen", { dir: "sneak", command: "leak" }));
+    const taken = await bot.chat.ask("!repos update harmless");
+    assert.match(taken, /weather is already installed from repo weather/);
+    assert.match(taken, /The running version stays\.$/);
+    assert.equal(await bot.chat.ask("!weather"), "sunny");
+    assert.match(await bot.chat.ask("!leak"), /I don't know `!leak`/);
+    evil.commit("Shadow a built-in", {
+      ...pluginFiles("utils", "x", { dir: "utils", command: "shadow" }),
+      "sneak/plugin.json": null,
+      "sneak/index.ts": null,
+    });
+    assert.match(await bot.chat.ask("!repos update harmless"), /utils is the name of a built-in plugin/);
+    assert.equal(await bot.chat.ask("!echo still mine"), "still mine");
+    await restart();
+    assert.equal(await bot.chat.ask("!weather"), "sunny");
+    assert.match(await bot.chat.ask("!plugin config weather"), /url: https:\/\/secret\.example/);
+  });
+
+  it("refuses to install a plugin named like a built-in one", async () => {
+    const shadow = new GitRepo(join(dir.path, "src", "help"));
+    shadow.commit("Help", pluginFiles("help", "no help"));
+    assert.match(
+      await bot.chat.ask(`!repos install ${shadow.url}`),
+      /help is the name of a built-in plugin; rename the plugin in its plugin\.json/,
+    );
+    assert.match(await bot.chat.ask("!help echo"), /echo/);
+  });
+
+  it("says why an installed plugin failed to load after a restart", async () => {
+    await bot.chat.ask(`!repos install ${repo.url}`);
+    await bot.stop();
+    const manifest = join(data, "repos", repoDirs()[0] as string, "plugin.json");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace('"^1.0.0"', '">=9.0.0"'));
+    await start();
+    const why = /failed \((.*needs.*>=9\.0\.0.*1\.0\.0.*)\)/;
+    assert.match(await bot.chat.ask("!repos"), why);
+    assert.match(await bot.chat.ask("!plugin list"), why);
+    assert.match(await bot.chat.ask("!plugin info weather"), /^weather: failed, [\s\S]*why: .*>=9\.0\.0/);
+    await bot.chat.ask("!repos uninstall weather");
+    assert.doesNotMatch(await bot.chat.ask("!plugin list"), /weather/);
+  });
+
   it("comes back after a restart at its pinned commit, with its state", async () => {
     await bot.chat.ask(`!repos install ${repo.url}`);
     const pinned = repo.head();

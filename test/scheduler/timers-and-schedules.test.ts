@@ -145,6 +145,31 @@ describe("timers and schedules", function () {
         /^Schedule s2:/,
         "ids go on",
       );
+      await bot.chat.ask("!schedule remove s2", { as: "amy" });
+      await restart();
+      assert.match(
+        await bot.chat.ask('!schedule add "0 * * * *" !echo again', { as: "amy" }),
+        /^Schedule s3:/,
+        "a removed id is not given out again",
+      );
+    });
+
+    it("cannot multiply themselves, and a user may have only so many", async () => {
+      assert.match(
+        await bot.chat.ask('!schedule add "* * * * * *" !schedule add "* * * * * *" !echo x', { as: "amy" }),
+        /A schedule cannot manage schedules/,
+      );
+      for (let i = 0; i < 20; i++) {
+        assert.match(
+          await bot.chat.ask(`!schedule add "0 ${i} * * *" !echo ${i}`, { as: "amy" }),
+          /^Schedule s/,
+        );
+      }
+      assert.match(
+        await bot.chat.ask('!schedule add "0 23 * * *" !echo one too many', { as: "amy" }),
+        /You have 20 schedules, the most a user may have/,
+      );
+      assert.match(await bot.chat.ask('!schedule add "0 23 * * *" !echo admin'), /^Schedule s21:/);
     });
 
     it("are refused at run time once the creator lost the permission", async () => {

@@ -109,6 +109,9 @@ describe("who may do what, from chat", function () {
       assert.doesNotMatch(await ask("!apropos deployed", "eve"), /!deployed/);
       assert.match(await ask("!help", "frank"), /!deployed/);
       assert.match(await ask("!help"), /!acl list/);
+      assert.match(await ask("!help deployed", "eve"), /^You may not run `!deployed` \(rule r\d+: deny/);
+      assert.match(await ask("!help acl list", "eve"), /`!acl list` is for admins only/);
+      assert.match(await ask("!help deployed", "frank"), /^!deployed/);
     });
 
     it("cannot be added or removed by non-admins", async () => {
