@@ -46,7 +46,6 @@ describe("a kill -9 during install or update loses nothing (real CLI)", function
   };
 
   it("leaves either no install or a whole one, and installing again works", async () => {
-    const outcomes = new Set<string>();
     for (const ms of DELAYS_MS) {
       const data = join(dir.path, `data-${ms}`);
       await killDuring(data, `!repos install ${repo.url}`, ms);
@@ -54,7 +53,6 @@ describe("a kill -9 during install or update loses nothing (real CLI)", function
       assert.equal(after.code, 0, after.stderr);
       const [list, answer] = [after.stdout.split("\n")[0] ?? "", after.stdout.split("\n").slice(-2)[0] ?? ""];
       if (/No repos installed/.test(list)) {
-        outcomes.add("not installed");
         assert.match(answer, /I don't know/, `killed at ${ms} ms: ${after.stdout}`);
         assert.deepEqual(repoDirs(data), [], `killed at ${ms} ms: leftovers are removed at start`);
         const again = await runCli(["start", "--data-dir", data], `!repos install ${repo.url}\n!weather\n`);
@@ -64,7 +62,6 @@ describe("a kill -9 during install or update loses nothing (real CLI)", function
           `killed at ${ms} ms: ${again.stdout}`,
         );
       } else {
-        outcomes.add("installed");
         assert.match(
           after.stdout,
           /weather \w+ \(main\): weather 1\.0\.0: active\n[\s\S]*sunny\n$/,
@@ -73,7 +70,6 @@ describe("a kill -9 during install or update loses nothing (real CLI)", function
         assert.deepEqual(repoDirs(data), [`weather@${repo.head().slice(0, 7)}`]);
       }
     }
-    assert.ok(outcomes.size >= 1);
   });
 
   it("leaves either the old version or the new one, whole, when killed during an update", async () => {

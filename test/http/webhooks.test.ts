@@ -138,6 +138,12 @@ describe("the HTTP server and webhooks", function () {
       "logged with its id",
     );
     assert.equal((await post("/hooks/automation/echo", "{}")).status, 200, "and the next request is served");
+    assert.match(
+      await bot.chat.ask("!plugin info automation", { as: "mallory" }),
+      /last error: yes \(admins see it\)/,
+    );
+    assert.doesNotMatch(await bot.chat.ask("!plugin info automation", { as: "mallory" }), /hunter2/);
+    assert.match(await bot.chat.ask("!plugin info automation"), /last error: .*hunter2/);
   });
 
   it("rate limits a flood with 429", async () => {

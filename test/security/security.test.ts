@@ -5,6 +5,7 @@ import { startBot } from "../helpers/start-bot.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const deployer = resolve(packageRoot, "test", "fixtures", "plugins", "deployer");
+const greeter = resolve(packageRoot, "test", "fixtures", "plugins", "greeter");
 
 describe("who may do what, from chat", function () {
   this.timeout(30_000);
@@ -87,6 +88,13 @@ describe("who may do what, from chat", function () {
       assert.match(
         await ask("!acl deny deployer:* user:dave"),
         /^Added rule r2: deny deployer:\* user:console:dave\.$/,
+      );
+      assert.match(await ask("!acl deny greet user:dave"), /no command greet is installed yet/);
+      await restart(["--plugin-paths", `${deployer},${greeter}`]);
+      assert.match(await ask("!greet", "erin"), /^Hello, erin/);
+      assert.match(
+        await ask("!greet", "dave"),
+        /You may not run `!greet` \(rule r3: deny "greet" user:console:dave\)/,
       );
     });
 
