@@ -1,0 +1,307 @@
+import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
+import { ConfigError, NotFoundError, SlackUnavailableError, UsageError } from "../../errors.js";
+import type { HttpRoute } from "../../http/http-server.js";
+import type { Logger } from "../../log.js";
+import type { Backend, IncomingMessage } from "../backend.js";
+import { SlackEventsReceiver } from "./slack-events-receiver.js";
+import { renderForSlack, splitForSlack } from "./slack-format.js";
+import {
+  fromMessageEvent,
+  fromSlashCommand,
+  type SlackMessageEvent,
+  type SlackSelf,
+  type SlackSlashCommand,
+} from "./slack-incoming.js";
+import { createBoltLogger } from "./slack-logger.js";
+import { SlackDirectory } from "./slack-names.js";
+import type { SlackSettings } from "./slack-settings.js";
+
+export interface SlackBackendOptions {
+  settings: SlackSettings;
+  log: Logger;
+  /** Called once the bot is connected (Socket Mode) or ready for HTTP events, with who it is on Slack. */
+  onReady?: (who: { userId: string; name: string; team: string; transport: "socket" | "http" }) => void;
+  /**
+   * Told when a message event is done with: run (whatever the dispatcher made of it), a repeat of one
+   * already seen, or not for the bot to hear (its own message, an edit). For tests and metrics.
+   */
+  onSettled?: (event: {
+    eventId?: string;
+    ts?: string;
+    outcome: "handled" | "duplicate" | "ignored";
+  }) => void;
+  /** The Web API client's retry policy; tests shorten the waits between retries. */
+  retryConfig?: webApi.RetryOptions;
+}
+
+/** Events remembered to run each once: Slack retries for up to an hour, a few per minute at most. */
+const REMEMBERED_EVENTS = 5_000;
+
+/**
+ * The Slack backend, on Bolt. Messages arrive by Socket Mode or HTTP events (the transport is Bolt's
+ * receiver, so this class does not know which) and by the slash command; each runs once however many
+ * times Slack delivers it. Replies are rendered for Slack, split under its size limit, and posted in
+ * the conversation and thread they answer; the Web API client waits out 429s and retries.
+ */
+export class SlackBackend implements Backend {
+  readonly name = "slack";
+  readonly httpRoutes?: readonly HttpRoute[];
+  readonly #settings: SlackSettings;
+  readonly #log: Logger;
+  readonly #options: SlackBackendOptions;
+  readonly #client: webApi.WebClient;
+  readonly #startupClient: webApi.WebClient;
+  readonly #directory: SlackDirectory;
+  readonly #app: App;
+  readonly #seen = new Set<string>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #self: Promise<SlackSelf & { name: string; team: string }> | undefined;
+  #onMessage: ((message: IncomingMessage) => Promise<void>) | undefined;
+  #stopping: Promise<void> | undefined;
+  #stopped!: () => void;
+  readonly #done = new Promise<void>((resolve) => {
+    this.#stopped = resolve;
+  });
+
+  constructor(options: SlackBackendOptions) {
+    const { settings } = options;
+    this.#options = options;
+    this.#settings = settings;
+    this.#log = options.log.child({ backend: "slack" });
+    const logger = createBoltLogger(this.#log);
+    this.#client = new webApi.WebClient(settings.botToken, {
+      slackApiUrl: settings.apiUrl,
+      logger,
+      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    });
+    // Start-up fails fast: a wrong SLACK_API_URL says so in seconds, not after the half hour of
+    // retries that posting a reply is allowed.
+    this.#startupClient = new webApi.WebClient(settings.botToken, {
+      slackApiUrl: settings.apiUrl,
+      logger,
+      retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1_000 },
+    });
+    this.#directory = new SlackDirectory(this.#client, this.#log);
+    let receiver: Receiver;
+    if (settings.transport.kind === "socket") {
+      receiver = new SocketModeReceiver({
+        appToken: settings.transport.appToken,
+        logger,
+        installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
+      });
+    } else {
+      const events = new SlackEventsReceiver(settings.transport.signingSecret, this.#log);
+      this.httpRoutes = [events.route];
+      receiver = events;
+    }
+    this.#app = new App({
+      receiver,
+      logger,
+      clientOptions: { slackApiUrl: settings.apiUrl },
+      authorize: async () => {
+        const self = await this.#whoAmI();
+        return { botToken: settings.botToken, botUserId: self.userId, botId: self.botId ?? undefined };
+      },
+      convoStore: false,
+      // fromMessageEvent drops the bot's own messages itself, where the other bot rules live.
+      ignoreSelf: false,
+    });
+    this.#listen();
+  }
+
+  async run(onMessage: (message: IncomingMessage) => Promise<void>): Promise<void> {
+    if (this.#stopping) return;
+    const self = await this.#whoAmI();
+    this.#onMessage = onMessage;
+    try {
+      await this.#app.start();
+    } catch (err) {
+      throw refusedToken(err, "SLACK_APP_TOKEN") ?? unreachable(err, this.#settings.apiUrl) ?? err;
+    }
+    if (this.#stopping) {
+      await this.#app.stop();
+      return;
+    }
+    if (this.#settings.ignoredSigningSecret) {
+      this.#log.warn("slack: both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set; using Socket Mode");
+    }
+    this.#log.info({ user: self.userId, team: self.team }, "slack: ready");
+    this.#options.onReady?.({
+      userId: self.userId,
+      name: self.name,
+      team: self.team,
+      transport: this.#settings.transport.kind,
+    });
+    await this.#done;
+  }
+
+  async reply(to: IncomingMessage, text: string): Promise<void> {
+    const channel = to.room
+      ? await this.#directory.channelId(to.room)
+      : await this.#directory.directChannel(to.sender.id.replace(/^slack:/, ""));
+    await this.#post(channel, text, to.thread, to.room ?? `@${to.sender.name}`);
+  }
+
+  async send(target: string, text: string): Promise<void> {
+    let channel: string;
+    if (/^#[^\s#@]+$/.test(target)) channel = await this.#directory.channelId(target);
+    else if (/^@[^\s#@]+$/.test(target)) {
+      channel = await this.#directory.directChannel(await this.#directory.userId(target));
+    } else {
+      throw new UsageError(`Cannot send to "${target}": a target is #channel or @user.`);
+    }
+    await this.#post(channel, text, null, target);
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#onMessage = undefined;
+      await Promise.allSettled([...this.#inFlight]);
+      try {
+        await this.#app.stop();
+      } catch (err) {
+        this.#log.warn({ err }, "slack: stopping the receiver failed");
+      }
+      this.#stopped();
+    })();
+    return this.#stopping;
+  }
+
+  #listen(): void {
+    const onEvent = async (event: SlackMessageEvent, eventId: unknown) => {
+      // A message that mentions the bot comes twice (message and app_mention); a retry comes again.
+      const keys = [
+        ...(typeof eventId === "string" ? [`event:${eventId}`] : []),
+        ...(event.ts ? [`message:${event.channel}:${event.ts}`] : []),
+      ];
+      const settled = (outcome: "handled" | "duplicate" | "ignored") =>
+        this.#options.onSettled?.({
+          ...(typeof eventId === "string" ? { eventId } : {}),
+          ...(event.ts ? { ts: event.ts } : {}),
+          outcome,
+        });
+      if (!this.#firstTime(keys)) return settled("duplicate");
+      const message = await fromMessageEvent(event, await this.#whoAmI(), this.#directory);
+      if (message) await this.#deliver(message);
+      settled(message ? "handled" : "ignored");
+    };
+    this.#app.event("message", async ({ event, body }) => {
+      await onEvent(event as unknown as SlackMessageEvent, body.event_id);
+    });
+    this.#app.event("app_mention", async ({ event, body }) => {
+      await onEvent(event as unknown as SlackMessageEvent, body.event_id);
+    });
+    this.#app.command(this.#settings.slashCommand, async ({ command, ack }) => {
+      // Acknowledged at once (Slack waits 3 s), and shown in the channel like a message would be.
+      await ack({ response_type: "in_channel" });
+      await this.#deliver(await fromSlashCommand(command as SlackSlashCommand, this.#directory));
+    });
+    this.#app.error(async (err) => {
+      this.#log.error({ err }, "slack: an event handler failed");
+    });
+  }
+
+  async #deliver(message: IncomingMessage): Promise<void> {
+    const onMessage = this.#onMessage;
+    if (!onMessage) return;
+    const handled = onMessage(message).catch((err: unknown) => {
+      this.#log.error({ err }, "slack: a message handler failed");
+    });
+    this.#inFlight.add(handled);
+    try {
+      await handled;
+    } finally {
+      this.#inFlight.delete(handled);
+    }
+  }
+
+  /** True when none of `keys` was seen; remembers them all. */
+  #firstTime(keys: string[]): boolean {
+    if (keys.some((k) => this.#seen.has(k))) return false;
+    for (const k of keys) this.#seen.add(k);
+    // A Set iterates in insertion order: the oldest go first.
+    for (const old of this.#seen) {
+      if (this.#seen.size <= REMEMBERED_EVENTS) break;
+      this.#seen.delete(old);
+    }
+    return true;
+  }
+
+  /** Renders, splits and posts, one message after the other so that a long reply reads in order. */
+  async #post(channel: string, text: string, thread: string | null, where: string): Promise<void> {
+    for (const chunk of splitForSlack(renderForSlack(text))) {
+      try {
+        await this.#client.chat.postMessage({
+          channel,
+          text: chunk,
+          mrkdwn: true,
+          ...(thread ? { thread_ts: thread } : {}),
+        });
+      } catch (err) {
+        throw explainPostError(err, where) ?? err;
+      }
+    }
+  }
+
+  /** auth.test, once: who the bot is (to ignore itself and see mentions). */
+  #whoAmI(): Promise<SlackSelf & { name: string; team: string }> {
+    this.#self ??= this.#startupClient.auth.test().then(
+      (res) => {
+        if (!res.user_id) throw new Error("auth.test answered without a user_id");
+        return {
+          userId: res.user_id,
+          botId: res.bot_id ?? null,
+          name: res.user ?? res.user_id,
+          team: res.team ?? res.team_id ?? "",
+        };
+      },
+      (err: unknown) => {
+        throw refusedToken(err, "SLACK_BOT_TOKEN") ?? unreachable(err, this.#settings.apiUrl) ?? err;
+      },
+    );
+    return this.#self;
+  }
+}
+
+const REFUSED = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]);
+
+/** Slack refused a token: that is configuration (exit code 2), said with the variable to fix. */
+function refusedToken(err: unknown, variable: string): ConfigError | undefined {
+  const code = platformError(err);
+  if (!code || !REFUSED.has(code)) return undefined;
+  return new ConfigError(
+    `Slack refused ${variable} (${code}). Copy the token again from your Slack app's settings, ` +
+      "and check the app is installed in the workspace.",
+    { cause: err },
+  );
+}
+
+/** The Web API (or the Socket Mode URL it gave) could not be reached at all. */
+function unreachable(err: unknown, apiUrl: string): SlackUnavailableError | undefined {
+  const e = err as { code?: string; original?: Error; message?: string } | undefined;
+  if (e?.code !== webApi.ErrorCode.RequestError && e?.code !== webApi.ErrorCode.HTTPError) return undefined;
+  const why =
+    (e.original as { cause?: { code?: string } } | undefined)?.cause?.code ??
+    e.original?.message ??
+    e.message;
+  return new SlackUnavailableError(
+    `Cannot reach the Slack Web API at ${apiUrl} (${why}). Check SLACK_API_URL (unset, it is ` +
+      "https://slack.com/api/) and the network.",
+    { cause: err },
+  );
+}
+
+function explainPostError(err: unknown, where: string): NotFoundError | undefined {
+  const code = platformError(err);
+  if (code === "not_in_channel" || code === "channel_not_found") {
+    return new NotFoundError(
+      `I cannot post in ${where} (${code}): invite me there first with /invite, or use another channel.`,
+    );
+  }
+  return undefined;
+}
+
+function platformError(err: unknown): string | undefined {
+  const e = err as { code?: string; data?: { error?: string } } | undefined;
+  return e?.code === webApi.ErrorCode.PlatformError ? e.data?.error : undefined;
+}
