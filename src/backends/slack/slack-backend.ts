@@ -54,6 +54,7 @@ export class SlackBackend implements Backend {
   readonly #directory: SlackDirectory;
   readonly #app: App;
   readonly #seen = new Set<string>();
+  readonly #botsSeen = new Set<string>();
   readonly #inFlight = new Set<Promise<void>>();
   #self: Promise<SlackSelf & { name: string; team: string }> | undefined;
   #onMessage: ((message: IncomingMessage) => Promise<void>) | undefined;
@@ -182,6 +183,7 @@ export class SlackBackend implements Backend {
         });
       if (!this.#firstTime(keys)) return settled("duplicate");
       const message = await fromMessageEvent(event, await this.#whoAmI(), this.#directory);
+      if (message?.sender.isBot) this.#noteBot(message.sender.id, message.sender.name);
       if (message) await this.#deliver(message);
       settled(message ? "handled" : "ignored");
     };
@@ -213,6 +215,16 @@ export class SlackBackend implements Backend {
     } finally {
       this.#inFlight.delete(handled);
     }
+  }
+
+  /** Once per bot: the id an admin lists in trustedBots to let it run commands. */
+  #noteBot(id: string, name: string): void {
+    if (this.#botsSeen.has(id)) return;
+    this.#botsSeen.add(id);
+    this.#log.info(
+      { bot: id, name },
+      `slack: heard bot ${name} as ${id}; it runs commands only if in trustedBots`,
+    );
   }
 
   /** True when none of `keys` was seen; remembers them all. */
