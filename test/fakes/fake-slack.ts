@@ -54,6 +54,8 @@ export interface Posted {
   text: string;
   thread_ts?: string;
   ts: string;
+  /** How it came: the Web API, or a slash command's response_url. */
+  via?: "response_url";
 }
 
 export interface Ack {
@@ -85,6 +87,7 @@ export class FakeSlack {
   readonly #users: FakeUser[];
   readonly #channels: FakeChannel[];
   readonly #dms = new Map<string, string>();
+  readonly #responseUrls = new Map<string, { channel: string; used: number }>();
   readonly #rateLimits = new Map<string, { times: number; retryAfter: number }>();
   readonly #events = new EventEmitter();
   readonly #server: Server;
@@ -238,9 +241,16 @@ export class FakeSlack {
       text: fields.text,
       api_app_id: APP_ID,
       is_enterprise_install: "false",
-      response_url: `http://127.0.0.1:${this.#port}/commands/${TEAM_ID}/1/x`,
+      response_url: this.#responseUrl(fields.channel_id),
       trigger_id: "1.2.3",
     };
+  }
+
+  /** A response_url for a slash command in `channel`: what is posted there shows in that channel. */
+  #responseUrl(channel: string): string {
+    const path = `/commands/${TEAM_ID}/${randomUUID().slice(0, 8)}/${randomUUID().slice(0, 12)}`;
+    this.#responseUrls.set(path, { channel, used: 0 });
+    return `http://127.0.0.1:${this.#port}${path}`;
   }
 
   /** Asks every Socket Mode client to reconnect, as Slack does when it recycles a connection. */
@@ -262,6 +272,8 @@ export class FakeSlack {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const m = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
     const body = await readBody(req);
+    const response = this.#responseUrls.get(url.pathname);
+    if (response && req.method === "POST") return this.#respond(response, body, res);
     if (!m || req.method !== "POST") {
       // Slack's Web API takes GET too, but the SDK always POSTs.
       return reply(res, 404, { ok: false, error: "unknown_method" });
@@ -297,6 +309,28 @@ export class FakeSlack {
     const result = this.#call(method, params);
     answer(200, result);
     if (method === "chat.postMessage" && result.ok) this.#events.emit("post");
+  }
+
+  /** A slash command's response_url: JSON `{ text, response_type }`, at most 5 uses, no token. */
+  #respond(target: { channel: string; used: number }, body: string, res: ServerResponse): void {
+    let message: { text?: string; response_type?: string };
+    try {
+      message = JSON.parse(body) as typeof message;
+    } catch {
+      reply(res, 400, { ok: false, error: "invalid_payload" });
+      return;
+    }
+    if (target.used >= 5 || !message.text) {
+      reply(res, target.used >= 5 ? 404 : 400, {
+        ok: false,
+        error: target.used >= 5 ? "used_url" : "no_text",
+      });
+      return;
+    }
+    target.used += 1;
+    this.posts.push({ channel: target.channel, text: message.text, ts: this.nextTs(), via: "response_url" });
+    reply(res, 200, { ok: true });
+    this.#events.emit("post");
   }
 
   #call(method: string, p: Record<string, string>): Record<string, unknown> {

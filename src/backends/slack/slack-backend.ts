@@ -55,6 +55,7 @@ export class SlackBackend implements Backend {
   readonly #app: App;
   readonly #seen = new Set<string>();
   readonly #botsSeen = new Set<string>();
+  readonly #responseUrls = new WeakMap<IncomingMessage, string>();
   readonly #inFlight = new Set<Promise<void>>();
   #self: Promise<SlackSelf & { name: string; team: string }> | undefined;
   #onMessage: ((message: IncomingMessage) => Promise<void>) | undefined;
@@ -137,10 +138,17 @@ export class SlackBackend implements Backend {
   }
 
   async reply(to: IncomingMessage, text: string): Promise<void> {
-    const channel = to.room
-      ? await this.#directory.channelId(to.room)
-      : await this.#directory.directChannel(to.sender.id.replace(/^slack:/, ""));
-    await this.#post(channel, text, to.thread, to.room ?? `@${to.sender.name}`);
+    try {
+      const channel = to.room
+        ? await this.#directory.channelId(to.room)
+        : await this.#directory.directChannel(to.sender.id.replace(/^slack:/, ""));
+      await this.#post(channel, text, to.thread, to.room ?? `@${to.sender.name}`);
+    } catch (err) {
+      // A slash command works in channels the bot is not in; its answer then goes by response_url.
+      const responseUrl = this.#responseUrls.get(to);
+      if (!responseUrl || !(err instanceof NotFoundError)) throw err;
+      await this.#respond(responseUrl, text);
+    }
   }
 
   async send(target: string, text: string): Promise<void> {
@@ -196,7 +204,9 @@ export class SlackBackend implements Backend {
     this.#app.command(this.#settings.slashCommand, async ({ command, ack }) => {
       // Acknowledged at once (Slack waits 3 s), and shown in the channel like a message would be.
       await ack({ response_type: "in_channel" });
-      await this.#deliver(await fromSlashCommand(command as SlackSlashCommand, this.#directory));
+      const message = await fromSlashCommand(command as SlackSlashCommand, this.#directory);
+      if (command.response_url) this.#responseUrls.set(message, command.response_url);
+      await this.#deliver(message);
     });
     this.#app.error(async (err) => {
       this.#log.error({ err }, "slack: an event handler failed");
@@ -252,6 +262,20 @@ export class SlackBackend implements Backend {
       } catch (err) {
         throw explainPostError(err, where) ?? err;
       }
+    }
+  }
+
+  /** Answers a slash command through its response_url (Slack takes a few answers per command). */
+  async #respond(responseUrl: string, text: string): Promise<void> {
+    for (const chunk of splitForSlack(renderForSlack(text))) {
+      const res = await fetch(responseUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ response_type: "in_channel", text: chunk }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok)
+        throw new SlackUnavailableError(`Slack refused the slash command's answer (HTTP ${res.status}).`);
     }
   }
 

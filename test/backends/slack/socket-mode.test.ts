@@ -107,6 +107,20 @@ describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function 
     assert.deepEqual([reply?.channel, reply?.thread_ts, reply?.text], ["CRANDOM", undefined, "slashed"]);
   });
 
+  it("answers a slash command from a channel it is not in through the command's response_url", async () => {
+    await fake.sendEnvelope(
+      "slash_commands",
+      fake.slashCommand({ text: "echo **from** outside", user_id: "UBOB", channel_id: "COUTSIDE" }),
+    );
+    const [reply] = await posted(1);
+    assert.deepEqual(
+      [reply?.channel, reply?.via, reply?.text],
+      ["COUTSIDE", "response_url", "*from* outside"],
+    );
+    const refused = fake.callsOf("chat.postMessage").filter((c) => c.params.channel === "COUTSIDE");
+    assert.equal(refused.length, 1, "chat.postMessage was tried first");
+  });
+
   it("runs an event Slack delivers again (retry_attempt) once", async () => {
     const first = await say({ user: "UALICE", channel: "COPS", text: "!echo once" });
     const again = await fake.sendEnvelope("events_api", first.payload, {
