@@ -1,8 +1,10 @@
 import { App, type Receiver, SocketModeReceiver, webApi } from "@slack/bolt";
-import { ConfigError, NotFoundError, SlackUnavailableError, UsageError } from "../../errors.js";
+import { NotFoundError, SlackUnavailableError, UsageError } from "../../errors.js";
 import type { HttpRoute } from "../../http/http-server.js";
 import type { Logger } from "../../log.js";
 import type { Backend, IncomingMessage } from "../backend.js";
+import { SeenEvents } from "./seen-events.js";
+import { explainPostError, refusedToken, unreachable } from "./slack-errors.js";
 import { SlackEventsReceiver } from "./slack-events-receiver.js";
 import { renderForSlack, splitForSlack } from "./slack-format.js";
 import {
@@ -53,7 +55,7 @@ export class SlackBackend implements Backend {
   readonly #startupClient: webApi.WebClient;
   readonly #directory: SlackDirectory;
   readonly #app: App;
-  readonly #seen = new Set<string>();
+  readonly #seen = new SeenEvents(REMEMBERED_EVENTS);
   readonly #botsSeen = new Set<string>();
   readonly #responseUrls = new WeakMap<IncomingMessage, string>();
   readonly #inFlight = new Set<Promise<void>>();
@@ -164,13 +166,14 @@ export class SlackBackend implements Backend {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#onMessage = undefined;
-      await Promise.allSettled([...this.#inFlight]);
+      // The receiver first: what Slack has not been told we took, it delivers again later.
       try {
         await this.#app.stop();
       } catch (err) {
         this.#log.warn({ err }, "slack: stopping the receiver failed");
       }
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      this.#onMessage = undefined;
       this.#stopped();
     })();
     return this.#stopping;
@@ -189,7 +192,7 @@ export class SlackBackend implements Backend {
           ...(event.ts ? { ts: event.ts } : {}),
           outcome,
         });
-      if (!this.#firstTime(keys)) return settled("duplicate");
+      if (!this.#seen.firstTime(keys)) return settled("duplicate");
       const message = await fromMessageEvent(event, await this.#whoAmI(), this.#directory);
       if (message?.sender.isBot) this.#noteBot(message.sender.id, message.sender.name);
       if (message) await this.#deliver(message);
@@ -235,18 +238,6 @@ export class SlackBackend implements Backend {
       { bot: id, name },
       `slack: heard bot ${name} as ${id}; it runs commands only if in trustedBots`,
     );
-  }
-
-  /** True when none of `keys` was seen; remembers them all. */
-  #firstTime(keys: string[]): boolean {
-    if (keys.some((k) => this.#seen.has(k))) return false;
-    for (const k of keys) this.#seen.add(k);
-    // A Set iterates in insertion order: the oldest go first.
-    for (const old of this.#seen) {
-      if (this.#seen.size <= REMEMBERED_EVENTS) break;
-      this.#seen.delete(old);
-    }
-    return true;
   }
 
   /** Renders, splits and posts, one message after the other so that a long reply reads in order. */
@@ -297,47 +288,4 @@ export class SlackBackend implements Backend {
     );
     return this.#self;
   }
-}
-
-const REFUSED = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]);
-
-/** Slack refused a token: that is configuration (exit code 2), said with the variable to fix. */
-function refusedToken(err: unknown, variable: string): ConfigError | undefined {
-  const code = platformError(err);
-  if (!code || !REFUSED.has(code)) return undefined;
-  return new ConfigError(
-    `Slack refused ${variable} (${code}). Copy the token again from your Slack app's settings, ` +
-      "and check the app is installed in the workspace.",
-    { cause: err },
-  );
-}
-
-/** The Web API (or the Socket Mode URL it gave) could not be reached at all. */
-function unreachable(err: unknown, apiUrl: string): SlackUnavailableError | undefined {
-  const e = err as { code?: string; original?: Error; message?: string } | undefined;
-  if (e?.code !== webApi.ErrorCode.RequestError && e?.code !== webApi.ErrorCode.HTTPError) return undefined;
-  const why =
-    (e.original as { cause?: { code?: string } } | undefined)?.cause?.code ??
-    e.original?.message ??
-    e.message;
-  return new SlackUnavailableError(
-    `Cannot reach the Slack Web API at ${apiUrl} (${why}). Check SLACK_API_URL (unset, it is ` +
-      "https://slack.com/api/) and the network.",
-    { cause: err },
-  );
-}
-
-function explainPostError(err: unknown, where: string): NotFoundError | undefined {
-  const code = platformError(err);
-  if (code === "not_in_channel" || code === "channel_not_found") {
-    return new NotFoundError(
-      `I cannot post in ${where} (${code}): invite me there first with /invite, or use another channel.`,
-    );
-  }
-  return undefined;
-}
-
-function platformError(err: unknown): string | undefined {
-  const e = err as { code?: string; data?: { error?: string } } | undefined;
-  return e?.code === webApi.ErrorCode.PlatformError ? e.data?.error : undefined;
 }
