@@ -232,6 +232,7 @@ export class Bot {
               this.plugins.invoke(plugin, exportName, this.#webhookContext(plugin), [request], [], true),
           };
         },
+        routes: this.#backend.httpRoutes,
       },
       this.#log,
       this.config.webhookRateLimitPerMinute,

@@ -6,15 +6,17 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { Backend } from "./backends/backend.js";
 import { ConsoleBackend } from "./backends/console.js";
+import { readSlackSettings, type SlackSettings } from "./backends/slack/slack-settings.js";
 import { Bot } from "./bot.js";
 import { renderInitConfig } from "./cli/init-config.js";
 import { scaffoldPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
-import { loadConfig } from "./config/load-config.js";
+import { type BotConfig, loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
 import { ConfigError, isErrandError } from "./errors.js";
-import { createLogger } from "./log.js";
+import { createLogger, type Logger } from "./log.js";
 import { hostVersion } from "./paths.js";
 import { loadCoreCatalog } from "./plugins/core-catalog.js";
 
@@ -52,15 +54,10 @@ async function start(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(argv);
+  // Slack settings are checked before anything is opened: a missing token is a usage error (exit 2).
+  const slack = config.backend === "slack" ? readSlackSettings(config) : null;
   const log = createLogger(config.dataDir, config.logLevel);
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const backend = new ConsoleBackend({
-    input: process.stdin,
-    output: process.stdout,
-    interactive,
-    botName: config.botName,
-    greeting: `Errand ${hostVersion} on the console. You are operator. Type ${config.prefix}help; /quit to leave.`,
-  });
+  const backend = slack ? await createSlackBackend(slack, log) : createConsoleBackend(config);
   const bot = await Bot.create(config, backend, log);
   if (bot.httpPort !== null) process.stdout.write(`http listening on 127.0.0.1:${bot.httpPort}\n`);
   const stop = () => void bot.stop();
@@ -70,6 +67,30 @@ async function start(argv: string[]): Promise<number> {
   process.stdout.on("error", stop);
   await bot.run();
   return 0;
+}
+
+function createConsoleBackend(config: BotConfig): Backend {
+  return new ConsoleBackend({
+    input: process.stdin,
+    output: process.stdout,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    botName: config.botName,
+    greeting: `Errand ${hostVersion} on the console. You are operator. Type ${config.prefix}help; /quit to leave.`,
+  });
+}
+
+/** Bolt is loaded only for Slack: the console starts without paying for it. */
+async function createSlackBackend(settings: SlackSettings, log: Logger): Promise<Backend> {
+  const { SlackBackend } = await import("./backends/slack/slack-backend.js");
+  return new SlackBackend({
+    settings,
+    log,
+    onReady: (who) =>
+      process.stdout.write(
+        `slack ${who.transport === "socket" ? "connected (Socket Mode)" : "ready for HTTP events at /slack/events"} ` +
+          `as @${who.name} (${who.userId}) in ${who.team}\n`,
+      ),
+  });
 }
 
 function init(argv: string[]): number {

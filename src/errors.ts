@@ -23,6 +23,7 @@ export enum ErrorCode {
   QuotaExceeded = "QUOTA_EXCEEDED",
   RepoFailed = "REPO_FAILED",
   CatalogueUnavailable = "CATALOGUE_UNAVAILABLE",
+  SlackUnavailable = "SLACK_UNAVAILABLE",
 }
 
 export class ErrandError extends Error {
@@ -145,6 +146,13 @@ export class RepoError extends ErrandError {
 export class CatalogueError extends ErrandError {
   constructor(message: string) {
     super(ErrorCode.CatalogueUnavailable, message);
+  }
+}
+
+/** The Slack Web API or Socket Mode could not be reached; the message names the URL to check. */
+export class SlackUnavailableError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.SlackUnavailable, message, options);
   }
 }
 

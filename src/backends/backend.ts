@@ -1,3 +1,5 @@
+import type { HttpRoute } from "../http/http-server.js";
+
 /** Someone or something that talks to the bot. */
 export interface Identity {
   /** Backend-qualified, stable: "console:alice", "slack:U123". Admins and trustedBots are lists of these. */
@@ -25,6 +27,8 @@ export interface IncomingMessage {
  */
 export interface Backend {
   readonly name: string;
+  /** Routes the backend needs on the bot's HTTP server (Slack HTTP events); served when it runs. */
+  readonly httpRoutes?: readonly HttpRoute[];
   /**
    * Starts delivering messages to `onMessage`. Resolves when the backend will deliver no more (the
    * console at end of input; a network backend when stopped), after every delivered message is handled.

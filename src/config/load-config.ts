@@ -8,7 +8,8 @@ import { configFlag, type Setting, settings } from "./settings.js";
 
 export interface BotConfig {
   readonly dataDir: string;
-  readonly backend: "console";
+  readonly backend: "console" | "slack";
+  readonly slackSlashCommand: string;
   readonly prefix: string;
   readonly botName: string;
   readonly admins: readonly string[];

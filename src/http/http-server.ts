@@ -27,6 +27,30 @@ export interface HttpHandlers {
   health(): Record<string, unknown>;
   /** The webhook `name` of `plugin`; throws NotFoundError when there is none. */
   hook(plugin: string, name: string): HookTarget;
+  /** Routes of the backend (Slack's `POST /slack/events`), served beside the hooks. */
+  routes?: readonly HttpRoute[];
+}
+
+/**
+ * A route a backend serves on the bot's HTTP server. It gets the raw body (so it can check a signature
+ * over the exact bytes) once the server has checked its size, and answers with a status and a body.
+ */
+export interface HttpRoute {
+  method: "POST";
+  path: string;
+  handle(request: RawHttpRequest): Promise<HttpAnswer>;
+}
+
+export interface RawHttpRequest {
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
 }
 
 /**
@@ -77,6 +101,8 @@ async function handle(
       return send(res, 405, { error: "use GET" }, { allow: "GET" });
     return send(res, 200, h.health());
   }
+  const route = h.routes?.find((r) => r.path === url.pathname);
+  if (route) return serveRoute(route, req, res, log);
   const m = /^\/hooks\/([a-z][a-z0-9-]*)\/([A-Za-z_$][\w$]*)\/?$/.exec(url.pathname);
   if (!m) return send(res, 404, { error: "not found" });
   const [, plugin, name] = m as unknown as [string, string, string];
@@ -111,9 +137,7 @@ async function handle(
   const request: HookRequest = {
     method: req.method,
     body: parseBody(body, header(req, "content-type")),
-    headers: Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
-    ),
+    headers: lowerCaseHeaders(req),
     query: Object.fromEntries(url.searchParams),
   };
   try {
@@ -138,6 +162,31 @@ async function handle(
     );
     return send(res, 500, { error: "the hook failed", id });
   }
+}
+
+async function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, log: Logger) {
+  if (req.method !== route.method)
+    return send(res, 405, { error: `use ${route.method}` }, { allow: route.method });
+  const tooBig = Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES;
+  if (tooBig) req.resume();
+  const body = tooBig ? null : await readBody(req);
+  if (body === null)
+    return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
+  try {
+    const answer = await route.handle({ headers: lowerCaseHeaders(req), body });
+    res.writeHead(answer.status, answer.headers ?? {});
+    res.end(answer.body);
+  } catch (err) {
+    const id = newErrorId();
+    log.error({ err, errorId: id, path: route.path }, "http route failed");
+    send(res, 500, { error: "internal error", id });
+  }
+}
+
+function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+  );
 }
 
 /** The raw body, or null when it goes over the limit (then the rest is not read). */
