@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Ajv } from "ajv";
-import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
+import type { ValidateFunction } from "ajv";
+import type { ParseError } from "jsonc-parser";
 import { ConfigError } from "../errors.js";
+import { createAjv } from "../plugins/ajv.js";
+import { lazy } from "../util/lazy.js";
+import { fileSchema, fileSchemaHash, precompiledValidatorFile } from "./config-schema.js";
 import { configFlag, type Setting, settings } from "./settings.js";
 
 export interface BotConfig {
@@ -32,16 +36,18 @@ export interface BotConfig {
   readonly configFile: string | null;
 }
 
-const fileSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: Object.fromEntries([
-    ["$schema", { type: "string" }],
-    ...settings.map((s) => [s.key, s.schema]),
-  ]),
-};
-
-const validateFile = new Ajv({ allErrors: true }).compile(fileSchema);
+/** The precompiled validator from the build when it matches the schema; else Ajv compiles it here. */
+const validateFile = lazy((): ValidateFunction => {
+  try {
+    const pre = createRequire(import.meta.url)(precompiledValidatorFile) as ValidateFunction & {
+      schemaHash?: string;
+    };
+    if (pre.schemaHash === fileSchemaHash) return pre;
+  } catch {
+    // not built yet: compile below
+  }
+  return createAjv({ allErrors: true }).compile(fileSchema);
+});
 
 /**
  * Reads settings from (lowest to highest precedence) defaults, the config file, ERRAND_* environment
@@ -124,11 +130,13 @@ function readConfigFile(file: string): Record<string, unknown> {
     );
   }
   const errors: ParseError[] = [];
-  const value = parseJsonc(text, errors, { allowTrailingComma: true });
+  const jsonc = createRequire(import.meta.url)("jsonc-parser") as typeof import("jsonc-parser");
+  const value = jsonc.parse(text, errors, { allowTrailingComma: true });
   if (errors.length > 0) {
     const first = errors[0] as ParseError;
     const line = text.slice(0, first.offset).split("\n").length;
-    const what = printParseErrorCode(first.error)
+    const what = jsonc
+      .printParseErrorCode(first.error)
       .replace(/([a-z])([A-Z])/g, "$1 $2")
       .toLowerCase();
     throw new ConfigError(`Config file ${file} is not valid JSON at line ${line}: ${what}.`);
@@ -141,8 +149,8 @@ function readConfigFile(file: string): Record<string, unknown> {
 }
 
 function checkValues(value: unknown, where: string): void {
-  if (validateFile(value)) return;
-  const err = validateFile.errors?.[0];
+  if (validateFile()(value)) return;
+  const err = validateFile().errors?.[0];
   if (!err) return;
   if (err.keyword === "additionalProperties") {
     const key = (err.params as { additionalProperty: string }).additionalProperty;
@@ -158,7 +166,7 @@ function checkValues(value: unknown, where: string): void {
 
 /** Checks a value given by a flag or an environment variable, naming that flag or variable. */
 function checkOne(s: Setting, value: unknown, source: string): unknown {
-  if (!validateFile({ [s.key]: value })) {
+  if (!validateFile()({ [s.key]: value })) {
     throw new ConfigError(`Bad value for ${source}: ${JSON.stringify(value)}; it must be ${s.expected}.`);
   }
   return value;

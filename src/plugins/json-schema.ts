@@ -1,14 +1,18 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { lazy } from "../util/lazy.js";
+import { addFormats, createAjv } from "./ajv.js";
 
 /**
  * One Ajv for plugin config schemas: standard JSON Schema plus Errand's `secret` keyword
  * (a value that is never shown again). `strict` so that a typo in a schema is an error at load,
  * not a silently ignored rule.
  */
-export const schemaAjv = new Ajv({ allErrors: true, strict: true, useDefaults: true });
-(addFormats as unknown as (ajv: Ajv) => void)(schemaAjv);
-schemaAjv.addKeyword({ keyword: "secret", schemaType: "boolean" });
+export const schemaAjv = lazy(() => {
+  const ajv = createAjv({ allErrors: true, strict: true, useDefaults: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
+  return ajv;
+});
 
 /** "url: must match format "uri"" — the field first, as users look for it. */
 export function describeSchemaError(err: ErrorObject): string {

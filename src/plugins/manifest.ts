@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, normalize } from "node:path";
-import { Ajv } from "ajv";
-import semver from "semver";
 import { IncompatiblePluginError, ManifestError } from "../errors.js";
+import { lazy } from "../util/lazy.js";
+import { createAjv } from "./ajv.js";
 import { describeSchemaError, schemaAjv } from "./json-schema.js";
+
+// semver's range regexes cost about 5 MiB of memory; a bot without plugins never needs them.
+const semver = lazy(() => createRequire(import.meta.url)("semver") as typeof import("semver"));
 
 export interface NetPermission {
   /** As written: "ci.example.com", "*.ci.internal:8443" or "config:url". */
@@ -73,7 +77,7 @@ const manifestSchema = {
   },
 };
 
-const validateManifest = new Ajv({ allErrors: false }).compile(manifestSchema);
+const validateManifest = lazy(() => createAjv({ allErrors: false }).compile(manifestSchema));
 
 const FIELD_HELP: Record<string, string> = {
   name: "lowercase letters, digits and '-', starting with a letter, at most 40",
@@ -100,8 +104,8 @@ export function loadManifest(dir: string, hostVersion: string): PluginManifest {
       `${file} ${why}. A plugin folder needs a plugin.json; see the README's "Writing a plugin".`,
     );
   }
-  if (!validateManifest(raw)) {
-    const err = validateManifest.errors?.[0];
+  if (!validateManifest()(raw)) {
+    const err = validateManifest().errors?.[0];
     const described = err ? describeSchemaError(err) : "invalid";
     const field = described.split(":")[0] ?? "";
     const path =
@@ -117,13 +121,13 @@ export function loadManifest(dir: string, hostVersion: string): PluginManifest {
     limits?: Partial<PluginLimits>;
     config?: Record<string, unknown>;
   };
-  if (!semver.valid(m.version)) {
+  if (!semver().valid(m.version)) {
     throw new ManifestError(`${file}: field version: "${m.version}" is not a semantic version like 1.2.0.`);
   }
-  if (!semver.validRange(m.errand)) {
+  if (!semver().validRange(m.errand)) {
     throw new ManifestError(`${file}: field errand: "${m.errand}" is not a semver range like ^1.0.0.`);
   }
-  if (!semver.satisfies(hostVersion, m.errand, { includePrerelease: true })) {
+  if (!semver().satisfies(hostVersion, m.errand, { includePrerelease: true })) {
     throw new IncompatiblePluginError(
       `Plugin ${m.name} ${m.version} needs Errand ${m.errand}, but this is Errand ${hostVersion} (${file}, field errand).`,
     );
@@ -152,7 +156,7 @@ export function loadManifest(dir: string, hostVersion: string): PluginManifest {
 
 function checkConfigSchema(file: string, schema: Record<string, unknown>): void {
   try {
-    schemaAjv.compile(schema);
+    schemaAjv().compile(schema);
   } catch (err) {
     throw new ManifestError(`${file}: field config is not a valid JSON Schema: ${(err as Error).message}.`);
   }

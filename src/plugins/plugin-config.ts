@@ -12,7 +12,7 @@ const compiled = new WeakMap<Schema, ValidateFunction>();
 function validatorFor(schema: Schema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = schemaAjv.compile(schema);
+    v = schemaAjv().compile(schema);
     compiled.set(schema, v);
   }
   return v;

@@ -1,4 +1,4 @@
-import { type SimpleGit, simpleGit } from "simple-git";
+import type { SimpleGit } from "simple-git";
 import { RepoError } from "../errors.js";
 
 const GIT_TIMEOUT_MS = 120_000;
@@ -7,7 +7,9 @@ const GIT_TIMEOUT_MS = 120_000;
  * Git for plugin repos. Only plain transports are allowed (`ext::` and friends could run commands), and
  * git never prompts: a repo that needs credentials fails with a message instead of hanging the bot.
  */
-function git(dir?: string): SimpleGit {
+async function git(dir?: string): Promise<SimpleGit> {
+  // Loaded on first use: a bot that installs nothing should not carry simple-git in memory.
+  const { simpleGit } = await import("simple-git");
   // Only what git needs: the bot's own environment (editors, pagers, tokens) is not handed to it.
   const passed = [
     "PATH",
@@ -46,7 +48,7 @@ export function looksLikeGitUrl(s: string): boolean {
 /** Clones without checking out; the caller resolves and checks out a pinned commit. */
 export async function cloneRepo(url: string, dir: string): Promise<void> {
   try {
-    await git().clone(url, dir, ["--no-checkout", "--quiet"]);
+    await (await git()).clone(url, dir, ["--no-checkout", "--quiet"]);
   } catch (err) {
     throw new RepoError(
       `Could not clone ${url}: ${gitReason(err)}. Check the URL, and that this machine can reach it.`,
@@ -65,7 +67,7 @@ export interface ResolvedRef {
  * A branch, tag or commit → full commit id. No ref: the remote's default branch, whatever it is called.
  */
 export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef> {
-  const g = git(dir);
+  const g = await git(dir);
   if (ref === undefined) {
     const head = (
       await g.raw(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]).catch(() => "")
@@ -89,12 +91,12 @@ export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef
 }
 
 export async function checkoutCommit(dir: string, commit: string): Promise<void> {
-  await git(dir).raw(["checkout", "--quiet", "--detach", commit]);
+  await (await git(dir)).raw(["checkout", "--quiet", "--detach", commit]);
 }
 
 /** Subjects of the commits in `from..to`, newest first; null when `from` is not an ancestor (history rewritten). */
 export async function commitSubjects(dir: string, from: string, to: string): Promise<string[] | null> {
-  const g = git(dir);
+  const g = await git(dir);
   const ancestor = await g
     .raw(["merge-base", "--is-ancestor", from, to])
     .then(() => true)

@@ -1,4 +1,4 @@
-import ivm from "isolated-vm";
+import type ivm from "isolated-vm";
 import { PluginFailedError, PluginLimitError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
 import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall } from "./host-api.js";
@@ -57,10 +57,12 @@ export class Sandbox {
     limits: PluginLimits,
     services: GuestServices,
   ): Promise<Sandbox> {
-    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+    // Loaded with the first plugin: a bot without plugins does not carry the native module.
+    const { default: IVM } = await import("isolated-vm");
+    const isolate = new IVM.Isolate({ memoryLimit: limits.memoryMb });
     try {
       const context = await isolate.createContext();
-      const hostFn = new ivm.Reference((op: string, token: string, args: string) =>
+      const hostFn = new IVM.Reference((op: string, token: string, args: string) =>
         handleGuestCall(services, op, token, args),
       );
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
