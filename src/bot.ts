@@ -10,7 +10,7 @@ import type { BotConfig } from "./config/load-config.js";
 import { ConfigError, UsageError } from "./errors.js";
 import { HistoryLog } from "./history/history-log.js";
 import { type HookRequest, startHttpServer } from "./http/http-server.js";
-import type { Logger } from "./log.js";
+import { type Logger, setLogMask } from "./log.js";
 import { hostVersion, packageRoot } from "./paths.js";
 import type { Context } from "./plugin-api/context.js";
 import { type CorePluginEntry, loadCoreCatalog } from "./plugins/core-catalog.js";
@@ -28,6 +28,8 @@ import { AclStore } from "./security/acl-store.js";
 import { type ApprovalRequest, ApprovalStore } from "./security/approvals.js";
 import { AuditLog } from "./security/audit.js";
 import { GroupStore } from "./security/groups.js";
+import { maskSecretValues } from "./security/mask-secret-values.js";
+import { MaskingBackend } from "./security/masking-backend.js";
 import { RateLimiter } from "./security/rate-limit.js";
 import { redactSecrets } from "./security/redact.js";
 import { Store } from "./storage/store.js";
@@ -76,9 +78,12 @@ export class Bot {
   readonly #startedAt = new Date();
   #stopping: Promise<void> | undefined;
 
-  private constructor(config: BotConfig, backend: Backend, log: Logger, opened: OpenedStores) {
+  private constructor(config: BotConfig, chat: Backend, log: Logger, opened: OpenedStores) {
     const { store, groups, acl, audit, catalog, clock } = opened;
     this.config = config;
+    // Everything posted passes through here: no reply, post or webhook message can carry a secret value.
+    const backend = new MaskingBackend(chat, () => this.plugins.secretValues());
+    setLogMask(log, (line) => maskSecretValues(line, this.plugins.secretValues()));
     this.#backend = backend;
     this.#store = store;
     this.#log = log;
@@ -140,7 +145,8 @@ export class Bot {
       audit: (entry) => this.#audit.append(entry),
       pluginVersion: (plugin) => this.#pluginVersion(plugin),
       extendContext: (ctx: Context, message: IncomingMessage): CoreContext => ({ ...ctx, host, message }),
-      redact: (text) => redactSecrets(text, this.#secretKeys()),
+      redact: (text) =>
+        maskSecretValues(redactSecrets(text, this.#secretKeys()), this.plugins.secretValues()),
       listeners: () => this.#listeners(),
     });
   }

@@ -18,6 +18,7 @@ export enum ErrorCode {
   BuildFailed = "BUILD_FAILED",
   PluginConfigInvalid = "PLUGIN_CONFIG_INVALID",
   PluginFailed = "PLUGIN_FAILED",
+  PluginThrew = "PLUGIN_THREW",
   PluginLimit = "PLUGIN_LIMIT",
   PermissionDenied = "PERMISSION_DENIED",
   QuotaExceeded = "QUOTA_EXCEEDED",
@@ -112,6 +113,13 @@ export class PluginConfigError extends ErrandError {
 export class PluginFailedError extends ErrandError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.PluginFailed, message, options);
+  }
+}
+
+/** The plugin's own code threw: its message goes to chat, with an id under which the log keeps its stack. */
+export class PluginThrewError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.PluginThrew, message, options);
   }
 }
 

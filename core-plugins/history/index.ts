@@ -1,5 +1,6 @@
 import { UsageError } from "../../src/errors.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
+import { SECRET_MASK } from "../../src/security/mask-secret-values.js";
 
 const MAX_SHOWN = 100;
 
@@ -38,6 +39,11 @@ export async function rerun(ctx: CoreContext, number?: string): Promise<void> {
       number === undefined
         ? "You have no command to run again yet."
         : `You have no command number ${number}; \`${prefix}history\` shows the numbers.`,
+    );
+  }
+  if (entry.text.includes(SECRET_MASK)) {
+    throw new UsageError(
+      "That command held a secret, and history keeps only its mask; type it again (in a direct message).",
     );
   }
   await ctx.reply(`> ${prefix}${entry.text}`);

@@ -81,7 +81,8 @@ export class CommandRunner {
       outcome = "ok";
       if (text) await this.#replies.reply(message, text);
     } catch (err) {
-      if (decision !== "refused") outcome = `error: ${(err as Error).message ?? String(err)}`.slice(0, 300);
+      if (decision !== "refused")
+        outcome = this.#opts.redact(`error: ${(err as Error).message ?? String(err)}`).slice(0, 300);
       await this.#replies.replyWithError(
         message,
         err,

@@ -1,5 +1,5 @@
 import type { Backend, IncomingMessage } from "../backends/backend.js";
-import { isErrandError } from "../errors.js";
+import { isErrandError, PluginThrewError } from "../errors.js";
 import { type Logger, newErrorId } from "../log.js";
 import type { CommandResult } from "../plugin-api/context.js";
 
@@ -21,6 +21,13 @@ export class Replies {
   }
 
   async replyWithError(message: IncomingMessage, err: unknown, what: string, plugin?: string): Promise<void> {
+    if (err instanceof PluginThrewError) {
+      // The plugin's author needs the stack; the user gets the message and an id to quote.
+      const id = newErrorId();
+      this.#log.error({ err, errorId: id, plugin, user: message.sender.id }, `plugin code threw: ${what}`);
+      await this.reply(message, `${err.message} (error id ${id})`);
+      return;
+    }
     if (isErrandError(err)) {
       await this.reply(message, err.message);
       return;

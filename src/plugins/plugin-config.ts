@@ -1,11 +1,10 @@
 import type { ValidateFunction } from "ajv";
 import { PluginConfigError } from "../errors.js";
+import { SECRET_MASK as MASK } from "../security/mask-secret-values.js";
 import { firstError, schemaAjv } from "./json-schema.js";
 
 type Schema = Record<string, unknown>;
 type Properties = Record<string, Schema>;
-
-const MASK = "••••••";
 
 const compiled = new WeakMap<Schema, ValidateFunction>();
 

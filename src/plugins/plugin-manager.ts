@@ -20,6 +20,7 @@ import { compileNetRules } from "../sandbox/net-policy.js";
 import { pluginFetch } from "../sandbox/plugin-http.js";
 import { type GuestCall, Sandbox } from "../sandbox/sandbox.js";
 import type { TimerOrigin } from "../scheduler/plugin-timers.js";
+import { MIN_MASKED_LENGTH } from "../security/mask-secret-values.js";
 import type { JsonSublevel } from "../storage/store.js";
 import {
   describePermissions,
@@ -28,7 +29,7 @@ import {
   type PluginManifest,
   type PluginPermissions,
 } from "./manifest.js";
-import { missingRequired, validatePluginConfig } from "./plugin-config.js";
+import { missingRequired, secretPaths, validatePluginConfig } from "./plugin-config.js";
 import { PluginStore } from "./plugin-store.js";
 
 export type PluginStatus = "active" | "inactive" | "needs-config" | "waiting-approval" | "failed";
@@ -128,6 +129,8 @@ export class PluginManager {
   readonly #plugins = new Map<string, ManagedPlugin>();
   readonly #broken = new Map<string, BrokenPlugin>();
   readonly #calls = new Map<string, { plugin: string; call: LiveCall }>();
+  /** The secret config values of all plugins, for masking output; null when a config changed. */
+  #secretValues: readonly string[] | null = null;
   /** Serializes state changes per plugin, so two admins' commands never interleave. */
   readonly #locks = new Map<string, Promise<unknown>>();
 
@@ -228,6 +231,15 @@ export class PluginManager {
 
   list(): ManagedPlugin[] {
     return [...this.#plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every secret config value in force (long enough to mask), longest first. */
+  secretValues(): readonly string[] {
+    this.#secretValues ??= [...this.#plugins.values()]
+      .flatMap((p) => secretPaths(p.manifest.config).map((path) => valueAt(p.config, path)))
+      .filter((v): v is string => typeof v === "string" && v.length >= MIN_MASKED_LENGTH)
+      .sort((a, b) => b.length - a.length);
+    return this.#secretValues;
   }
 
   broken(): BrokenPlugin[] {
@@ -511,6 +523,7 @@ export class PluginManager {
     this.#opts.registry.registerAll(commands);
     plugin.sandbox = sandbox;
     plugin.config = config;
+    this.#secretValues = null;
     plugin.matchers = matchers;
     plugin.failuresInARow = 0;
     this.#setStatus(plugin, "active", null);
@@ -696,4 +709,11 @@ function withoutRequired(schema: Record<string, unknown> | null): Record<string,
   if (!schema) return schema;
   const { required: _, ...rest } = schema;
   return rest;
+}
+
+/** The value at "a.b.c" in a config, if any. */
+function valueAt(config: Readonly<Record<string, unknown>>, path: string): unknown {
+  let node: unknown = config;
+  for (const part of path.split(".")) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
 }

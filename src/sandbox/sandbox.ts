@@ -1,5 +1,5 @@
 import type ivm from "isolated-vm";
-import { PluginFailedError, PluginLimitError } from "../errors.js";
+import { PluginFailedError, PluginLimitError, PluginThrewError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
 import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall } from "./host-api.js";
 
@@ -128,7 +128,7 @@ export class Sandbox {
         if (!this.#isolate.isDisposed) this.#isolate.dispose();
         throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
       }
-      throw new PluginFailedError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
+      throw new PluginThrewError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
         cause: err,
       });
     } finally {

@@ -1,4 +1,4 @@
-const MASK = "••••••";
+import { SECRET_MASK as MASK } from "./mask-secret-values.js";
 
 /**
  * Masks the values of secret keys in a command's text before it is stored (history, audit) or logged:

@@ -7,6 +7,12 @@ import { FakeJenkins } from "../fakes/fake-jenkins.js";
 
 const jenkinsDir = resolve(packageRoot, "repos", "jenkins");
 
+/** A plugin's throw is answered with its message and an error id (the log has the stack); checks and drops the id. */
+function withoutErrorId(reply: string): string {
+  assert.match(reply, / \(error id [0-9a-f]{8}\)$/);
+  return reply.replace(/ \(error id [0-9a-f]{8}\)$/, "");
+}
+
 describe("repos/jenkins against a fake Jenkins", function () {
   this.timeout(60_000);
   let jenkins: FakeJenkins;
@@ -71,7 +77,7 @@ describe("repos/jenkins against a fake Jenkins", function () {
 
     it("answers an unknown job with the closest names, and a folder for what it is", async () => {
       assert.equal(
-        await bot.ask("!jenkins status deploy-ap"),
+        withoutErrorId(await bot.ask("!jenkins status deploy-ap")),
         'jenkins: There is no job "deploy-ap". Did you mean deploy-api?',
       );
       assert.match(await bot.ask("!jenkins status team"), /"team" is a folder, not a job/);
@@ -158,19 +164,19 @@ describe("repos/jenkins against a fake Jenkins", function () {
 
     it("refuses what Jenkins would refuse, in plain sentences", async () => {
       assert.equal(
-        await bot.ask("!jenkins build legacy"),
+        withoutErrorId(await bot.ask("!jenkins build legacy")),
         "jenkins: legacy is disabled: it cannot be built.",
       );
       assert.equal(
-        await bot.ask("!jenkins build nightly X=1"),
+        withoutErrorId(await bot.ask("!jenkins build nightly X=1")),
         "jenkins: nightly is not parameterized; build it without X=.",
       );
       assert.equal(
-        await bot.ask("!jenkins build deploy-api COLOR=red"),
+        withoutErrorId(await bot.ask("!jenkins build deploy-api COLOR=red")),
         "jenkins: deploy-api has no parameter COLOR. Its parameters: BRANCH, ENV.",
       );
       assert.equal(
-        await bot.ask("!jenkins build deploy-api ENV=moon"),
+        withoutErrorId(await bot.ask("!jenkins build deploy-api ENV=moon")),
         'jenkins: ENV of deploy-api is one of staging, prod; "moon" is not.',
       );
       assert.equal(jenkins.builds("nightly").length, 0);
@@ -203,7 +209,7 @@ describe("repos/jenkins against a fake Jenkins", function () {
       await start({}, { url: "http://127.0.0.1:1" });
       assert.match(
         await bot.ask("!jenkins status nightly"),
-        /^jenkins: Jenkins at http:\/\/127\.0\.0\.1:1 is unreachable \(.+\)\. Check the url with `!plugin config jenkins`\.$/,
+        /^jenkins: Jenkins at http:\/\/127\.0\.0\.1:1 is unreachable \(.+\)\. Check the url with `!plugin config jenkins`\. \(error id [0-9a-f]{8}\)$/,
       );
     });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { packageRoot } from "../../src/paths.js";
 import { startHttpServer } from "../helpers/http-server.js";
 import { startBot } from "../helpers/start-bot.js";
@@ -150,8 +151,14 @@ describe("hostile plugins are contained", function () {
     await assertStillServing();
   });
 
-  it("answers a throw in a command with the plugin's name and message", async () => {
-    assert.equal(await bot.chat.ask("!explode"), "hostile-throw: the flux capacitor broke");
+  it("answers a throw in a command with the plugin's name, message and an error id the log has with the stack", async () => {
+    const reply = await bot.chat.ask("!explode");
+    const id = /^hostile-throw: the flux capacitor broke \(error id ([0-9a-f]{8})\)$/.exec(reply)?.[1];
+    assert.ok(id, reply);
+    const logged = readFileSync(join(dir.path, "errand.log"), "utf8")
+      .split("\n")
+      .find((l) => l.includes(id));
+    assert.match(logged ?? "", /"stack":".*flux capacitor broke.*plugins\/hostile-throw\/bundle\.js/);
     assert.match(await bot.chat.ask("!throw string"), /^hostile-throw: /);
     assert.match(await bot.chat.ask("!bad return"), /^hostile-throw: a command returned number/);
     await assertStillServing();
