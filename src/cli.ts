@@ -154,12 +154,16 @@ function parseStrict<T extends Record<string, { type: "string" | "boolean" }>>(a
   }
 }
 
-async function exit(code: number): Promise<never> {
+async function exit(code: number): Promise<void> {
   // Let everything written to stdout reach a pipe before the process goes.
   await new Promise<void>((done) =>
     process.stdout.writableLength === 0 ? done() : process.stdout.write("", () => done()),
   );
-  process.exit(code);
+  // End by letting the event loop drain rather than with process.exit(): isolated-vm may still be
+  // tearing down an isolate that was stopped at a limit, and exiting under it crashes (SIGSEGV).
+  // A handle that would keep the process alive is given a moment, then the exit is forced.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 3000).unref();
 }
 
 main(process.argv.slice(2)).then(
