@@ -148,6 +148,15 @@ export class Bot {
       redact: (text) =>
         maskSecretValues(redactSecrets(text, this.#secretKeys()), this.plugins.secretValues()),
       listeners: () => this.#listeners(),
+      explainUnavailable: (words) => {
+        const owner = this.plugins.inactiveCommandOwner(words);
+        if (!owner) return null;
+        const { plugin: p, command } = owner;
+        // The reason of a plugin waiting for config or approval already says what to do.
+        const how =
+          p.status === "inactive" ? ` An admin runs \`${config.prefix}plugin activate ${p.name}\`.` : "";
+        return `\`${config.prefix}${command}\` belongs to plugin ${p.name}, which is ${p.status}${p.reason ? ` (${p.reason})` : ""}.${how}`;
+      },
     });
   }
 

@@ -15,6 +15,8 @@ export interface DispatcherOptions extends RunnerOptions {
   isTrustedBot(userId: string): boolean;
   /** "ok" to serve, "warn" the first time a user goes over the rate limit, "drop" after that. */
   rateLimit(userId: string): { verdict: "ok" | "warn" | "drop"; waitSeconds: number };
+  /** When an installed but inactive plugin has this command: why it is not running, and what to do. */
+  explainUnavailable?(words: string[]): string | null;
   /** `@match` listeners: they run on messages that are not commands. */
   listeners(): readonly Listener[];
 }
@@ -183,6 +185,8 @@ export class Dispatcher {
   }
 
   #unknownCommandReply(words: string[]): string {
+    const unavailable = this.#options.explainUnavailable?.(words);
+    if (unavailable) return unavailable;
     const { prefix } = this.#options;
     const visible = this.#registry
       .all()

@@ -46,6 +46,8 @@ export interface AddOptions {
 /** What is stored per plugin: the admin's intent and the config set from chat. */
 interface PluginRecord {
   active: boolean;
+  /** Why it is inactive, when the bot (not an admin) turned it off: kept across restarts. */
+  inactiveReason?: string;
   config?: Record<string, unknown>;
 }
 
@@ -203,7 +205,7 @@ export class PluginManager {
       manifest,
       build,
       status: "inactive",
-      reason: record.active ? null : "deactivated by an admin",
+      reason: record.active ? null : inactiveReason(record),
       limits: this.#limitsFor(manifest),
       store: new PluginStore(this.#opts.storeDb, manifest.name, this.#opts.storeQuotaBytes),
       failuresInARow: 0,
@@ -223,6 +225,7 @@ export class PluginManager {
       try {
         await this.#activate(plugin, record);
       } catch (err) {
+        plugin.lastError = (err as Error).message;
         this.#opts.log.warn({ plugin: plugin.name, err }, "plugin not activated");
       }
     }
@@ -291,7 +294,7 @@ export class PluginManager {
       plugin.approved = plugin.manifest.permissions;
       const record = await this.#record(name);
       if (plugin.status === "waiting-approval")
-        this.#setStatus(plugin, "inactive", record.active ? null : "deactivated by an admin");
+        this.#setStatus(plugin, "inactive", record.active ? null : inactiveReason(record));
       if (record.active && plugin.status !== "active") await this.#activate(plugin, record);
       return plugin;
     });
@@ -323,7 +326,11 @@ export class PluginManager {
       const plugin = this.get(name);
       this.#stop(plugin, "inactive", reason);
       await this.#opts.timers.dropPlugin(name);
-      await this.#saveRecord(name, { ...(await this.#record(name)), active: false });
+      await this.#saveRecord(name, {
+        ...(await this.#record(name)),
+        active: false,
+        inactiveReason: undefined,
+      });
       return plugin;
     });
   }
@@ -474,6 +481,21 @@ export class PluginManager {
     }
   }
 
+  /** The plugin, not active now, that would run this command (longest match), e.g. one waiting for config. */
+  inactiveCommandOwner(words: string[]): { plugin: ManagedPlugin; command: string } | null {
+    const said = words.map((w) => w.toLowerCase());
+    let best: { plugin: ManagedPlugin; command: string; length: number } | null = null;
+    for (const plugin of this.#plugins.values()) {
+      if (plugin.status === "active") continue;
+      for (const doc of plugin.build.docs.filter(isChatCommand)) {
+        const cmd = doc.command.split(" ");
+        if (cmd.length > (best?.length ?? 0) && cmd.every((w, i) => w === said[i]))
+          best = { plugin, command: doc.command, length: cmd.length };
+      }
+    }
+    return best && { plugin: best.plugin, command: best.command };
+  }
+
   /** `@match` listeners of active plugins. */
   listeners(): { plugin: string; exportName: string; regex: RegExp }[] {
     return this.list()
@@ -498,7 +520,7 @@ export class PluginManager {
       this.#setStatus(plugin, "failed", (err as Error).message);
       throw err;
     }
-    await this.#saveRecord(plugin.name, { ...record, active: true });
+    await this.#saveRecord(plugin.name, { ...record, active: true, inactiveReason: undefined });
   }
 
   /** Registers the plugin's commands on a loaded sandbox and marks it active. */
@@ -641,7 +663,11 @@ export class PluginManager {
     const reason = `deactivated after ${plugin.failuresInARow} failures in a row (last: ${err.message})`;
     this.#stop(plugin, "inactive", reason);
     await this.#opts.timers.dropPlugin(plugin.name);
-    await this.#saveRecord(plugin.name, { ...(await this.#record(plugin.name)), active: false });
+    await this.#saveRecord(plugin.name, {
+      ...(await this.#record(plugin.name)),
+      active: false,
+      inactiveReason: reason,
+    });
     this.#opts.log.error({ plugin: plugin.name }, reason);
     await this.#opts
       .notifyAdmins(`Plugin ${plugin.name} was ${reason}. Fix it, then \`!plugin activate ${plugin.name}\`.`)
@@ -716,4 +742,8 @@ function valueAt(config: Readonly<Record<string, unknown>>, path: string): unkno
   let node: unknown = config;
   for (const part of path.split(".")) node = (node as Record<string, unknown> | undefined)?.[part];
   return node;
+}
+
+function inactiveReason(record: PluginRecord): string {
+  return record.inactiveReason ?? "deactivated by an admin";
 }

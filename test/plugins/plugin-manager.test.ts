@@ -146,13 +146,16 @@ describe("sandboxed plugins, managed from chat", function () {
 
   it("deactivates and activates, and keeps that state across a restart", async () => {
     assert.match(await bot.chat.ask("!plugin deactivate greeter"), /greeter is deactivated/);
-    assert.match(await bot.chat.ask("!greet"), /I don't know/);
+    assert.equal(
+      await bot.chat.ask("!greet"),
+      "`!greet` belongs to plugin greeter, which is inactive (deactivated by an admin). An admin runs `!plugin activate greeter`.",
+    );
     await restart();
     assert.match(
       await bot.chat.ask("!status plugins"),
       /greeter 1\.2\.0: inactive \(deactivated by an admin\)/,
     );
-    assert.match(await bot.chat.ask("!greet"), /I don't know/);
+    assert.match(await bot.chat.ask("!greet"), /belongs to plugin greeter, which is inactive/);
     assert.match(
       await bot.chat.ask("!plugin activate greeter"),
       /greeter is active\. Commands: !greet, !count me/,
@@ -240,14 +243,22 @@ describe("plugin failures and conflicts", function () {
       said.find((s) => s.target === "@operator")?.text ?? "",
       /Plugin hostile-loop was deactivated after 3 failures in a row/,
     );
-    assert.match(await bot.chat.ask("!fine"), /I don't know/);
+    assert.match(
+      await bot.chat.ask("!fine"),
+      /^`!fine` belongs to plugin hostile-loop, which is inactive \(deactivated after 3 failures.*\)\. An admin runs `!plugin activate hostile-loop`\.$/,
+    );
     assert.match(
       await bot.chat.ask("!plugin list"),
       /hostile-loop 1\.0\.0: inactive \(deactivated after 3 failures/,
     );
     await bot.stop();
     bot = await startBot(dir.path, ["--plugin-paths", join(fixtures, "hostile-loop")]);
-    assert.match(await bot.chat.ask("!fine"), /I don't know/, "stays deactivated after a restart");
+    assert.match(await bot.chat.ask("!fine"), /which is inactive/, "stays deactivated after a restart");
+    assert.match(
+      await bot.chat.ask("!plugin list"),
+      /hostile-loop 1\.0\.0: inactive \(deactivated after 3 failures/,
+      "and says why after a restart",
+    );
     await bot.chat.ask("!plugin activate hostile-loop");
     assert.equal(await bot.chat.ask("!fine"), "fine");
   });

@@ -130,7 +130,10 @@ describe("plugin repos from git", function () {
       reply,
       /statuspage 1\.0\.0 asks for: net: status\.example\.com; schedule: run timers\. It stays inactive until an admin runs `!repos approve statuspage`/,
     );
-    assert.match(await bot.chat.ask("!statuspage"), /I don't know/);
+    assert.match(
+      await bot.chat.ask("!statuspage"),
+      /^`!statuspage` belongs to plugin statuspage, which is waiting-approval \(.*`!repos approve statuspage`\)\)\.$/,
+    );
     assert.match(
       await bot.chat.ask("!plugin activate statuspage"),
       /waiting for approval of: net: status\.example\.com/,
