@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isErrandError, NotFoundError, PermissionDeniedError } from "../errors.js";
+import { ConfigError, isErrandError, NotFoundError, PermissionDeniedError } from "../errors.js";
 import { type Logger, newErrorId } from "../log.js";
 import { RateLimiter } from "../security/rate-limit.js";
 import { isValidSignature } from "./verify-signature.js";
@@ -74,7 +74,17 @@ export async function startHttpServer(
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === "EADDRINUSE" || err.code === "EACCES"
+          ? new ConfigError(
+              `Cannot listen on 127.0.0.1:${port} (${err.code === "EADDRINUSE" ? "the port is in use" : "not allowed"}). ` +
+                "Pick another with --http-port, or 0 for any free port.",
+              { cause: err },
+            )
+          : err,
+      ),
+    );
     server.listen(port, "127.0.0.1", () => ok());
   });
   return {
@@ -115,14 +125,6 @@ async function handle(
       return send(res, 404, { error: err.message });
     throw err;
   }
-  if (limiter.take(`${plugin}/${name}`) !== "ok") {
-    return send(
-      res,
-      429,
-      { error: "too many requests" },
-      { "retry-after": String(Math.max(1, limiter.waitSeconds(`${plugin}/${name}`))) },
-    );
-  }
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > MAX_BODY_BYTES) {
     req.resume();
@@ -133,6 +135,15 @@ async function handle(
     return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
   if (target.secret !== null && !isValidSignature(target.secret, body, header(req, "x-hub-signature-256"))) {
     return send(res, 401, { error: "missing or wrong X-Hub-Signature-256" });
+  }
+  // Counted after the signature check, so that unsigned junk cannot use up a signed hook's allowance.
+  if (limiter.take(`${plugin}/${name}`) !== "ok") {
+    return send(
+      res,
+      429,
+      { error: "too many requests" },
+      { "retry-after": String(Math.max(1, limiter.waitSeconds(`${plugin}/${name}`))) },
+    );
   }
   const request: HookRequest = {
     method: req.method,

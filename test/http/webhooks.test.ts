@@ -161,4 +161,25 @@ describe("the HTTP server and webhooks", function () {
     for (let i = 0; i < 8; i++) statuses.push((await post("/hooks/automation/echo", "{}")).status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
   });
+
+  it("does not let unsigned junk use up a signed hook's allowance", async () => {
+    await bot.stop();
+    bot = await startBot(dir.path, [
+      "--http-port",
+      "0",
+      "--webhook-rate-limit-per-minute",
+      "3",
+      "--plugin-paths",
+      join(fixtures, "automation"),
+    ]);
+    base = `http://127.0.0.1:${bot.bot.httpPort}`;
+    await bot.chat.ask("!plugin config automation webhookSecret=s3cret");
+    for (let i = 0; i < 10; i++) assert.equal((await post("/hooks/automation/echo", "{}")).status, 401);
+    const body = JSON.stringify({ ok: 1 });
+    const signed = () =>
+      post("/hooks/automation/echo", body, { "x-hub-signature-256": sign("s3cret", body) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await signed()).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
 });
