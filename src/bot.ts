@@ -32,6 +32,7 @@ import { maskSecretValues } from "./security/mask-secret-values.js";
 import { MaskingBackend } from "./security/masking-backend.js";
 import { RateLimiter } from "./security/rate-limit.js";
 import { redactSecrets } from "./security/redact.js";
+import { DurableBackend } from "./storage/durable-backend.js";
 import { Store } from "./storage/store.js";
 
 /** The stores a bot opens before it can be built. */
@@ -82,7 +83,11 @@ export class Bot {
     const { store, groups, acl, audit, catalog, clock } = opened;
     this.config = config;
     // Everything posted passes through here: no reply, post or webhook message can carry a secret value.
-    const backend = new MaskingBackend(chat, () => this.plugins.secretValues());
+    const backend = new MaskingBackend(new DurableBackend(chat, () => store.journal.committed()), () =>
+      this.plugins.secretValues(),
+    );
+    store.journal.onError = (err, operations) =>
+      log.error({ err, operations }, "could not write to the database");
     setLogMask(log, (line) => maskSecretValues(line, this.plugins.secretValues()));
     this.#backend = backend;
     this.#store = store;
@@ -129,7 +134,7 @@ export class Bot {
       buildCacheDir: join(config.dataDir, "plugin-builds"),
       catalogues: [join(packageRoot, "repos", "index.json"), ...config.catalogues],
     });
-    const history = new HistoryLog(store.sublevel("history"));
+    const history = new HistoryLog(store.sublevel("history"), store.journal);
     const limiter = new RateLimiter(config.rateLimitPerMinute);
     const host = this.#createHostServices(history);
     this.#dispatcher = new Dispatcher(this.registry, backend, history, log, {
@@ -145,8 +150,7 @@ export class Bot {
       audit: (entry) => this.#audit.append(entry),
       pluginVersion: (plugin) => this.#pluginVersion(plugin),
       extendContext: (ctx: Context, message: IncomingMessage): CoreContext => ({ ...ctx, host, message }),
-      redact: (text) =>
-        maskSecretValues(redactSecrets(text, this.#secretKeys()), this.plugins.secretValues()),
+      redact: (text) => maskSecretValues(this.#redactKeys(text), this.plugins.secretValues()),
       listeners: () => this.#listeners(),
       explainUnavailable: (words) => {
         const owner = this.plugins.inactiveCommandOwner(words);
@@ -185,7 +189,7 @@ export class Bot {
         store,
         groups: await GroupStore.open(store.sublevel("groups")),
         acl: await AclStore.open(store.sublevel("acl"), configRules),
-        audit: await AuditLog.open(store.sublevel("audit")),
+        audit: await AuditLog.open(store.sublevel("audit"), store.journal),
         catalog: loadCoreCatalog(),
         clock: options.clock ?? systemClock,
       };
@@ -382,6 +386,11 @@ export class Bot {
       regex: l.regex,
       run: (ctx, match) => this.plugins.invoke(l.plugin, l.exportName, ctx, [], match),
     }));
+  }
+
+  /** `token=...` and `"token": ...` masked; only texts that could hold such a pair pay for the search. */
+  #redactKeys(text: string): string {
+    return text.includes("=") || text.includes(":") ? redactSecrets(text, this.#secretKeys()) : text;
   }
 
   #secretKeys(): string[] {

@@ -61,6 +61,8 @@ export class CommandRunner {
     let decision: AuditDecision = approvedBy ? `approved by ${approvedBy}` : "allowed";
     let reason: string | undefined;
     let outcome = "-";
+    let answer = "";
+    let failure: { err: unknown } | null = null;
     try {
       const verdict = this.#opts.authorize(message, command);
       if (!verdict.allowed) {
@@ -71,39 +73,45 @@ export class CommandRunner {
       checkArity(command, parsed, this.#registry, this.#opts.prefix);
       if (command.doc.approval && !approvedBy) {
         decision = "waiting";
-        const text = await this.#opts.requestApproval(message, command, commandText);
-        reason = /Request (\w+)/.exec(text)?.[1];
-        await this.#replies.reply(message, text);
-        return;
+        answer = await this.#opts.requestApproval(message, command, commandText);
+        reason = /Request (\w+)/.exec(answer)?.[1];
+      } else {
+        const ctx = this.#opts.extendContext(
+          createContext(message, parsed, this.#backend, this.#log),
+          message,
+        );
+        answer = formatResult((await command.run(ctx, parsed.positional)) as CommandResult);
+        outcome = "ok";
       }
-      const ctx = this.#opts.extendContext(createContext(message, parsed, this.#backend, this.#log), message);
-      const text = formatResult((await command.run(ctx, parsed.positional)) as CommandResult);
-      outcome = "ok";
-      if (text) await this.#replies.reply(message, text);
     } catch (err) {
+      failure = { err };
       if (decision !== "refused")
         outcome = this.#opts.redact(`error: ${(err as Error).message ?? String(err)}`).slice(0, 300);
+    }
+    // Recorded before the answer goes out: the answer is released once this record is written.
+    this.#opts
+      .audit({
+        at: new Date().toISOString(),
+        user: message.sender.id,
+        room: message.room,
+        command: this.#opts.redact(commandText),
+        decision,
+        ...(reason ? { reason } : {}),
+        plugin: command.plugin,
+        version: this.#opts.pluginVersion(command.plugin),
+        outcome,
+        durationMs: Math.round(performance.now() - started),
+      })
+      .catch((err) => this.#log.error({ err }, "could not write the audit log"));
+    if (failure) {
       await this.#replies.replyWithError(
         message,
-        err,
+        failure.err,
         `\`${this.#opts.prefix}${command.name}\``,
         command.plugin,
       );
-    } finally {
-      await this.#opts
-        .audit({
-          at: new Date().toISOString(),
-          user: message.sender.id,
-          room: message.room,
-          command: this.#opts.redact(commandText),
-          decision,
-          ...(reason ? { reason } : {}),
-          plugin: command.plugin,
-          version: this.#opts.pluginVersion(command.plugin),
-          outcome,
-          durationMs: Math.round(performance.now() - started),
-        })
-        .catch((err) => this.#log.error({ err }, "could not write the audit log"));
+    } else if (answer) {
+      await this.#replies.reply(message, answer);
     }
   }
 

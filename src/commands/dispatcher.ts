@@ -119,6 +119,7 @@ export class Dispatcher {
     const { command, wordCount } = resolved;
     const text = commandText.trim();
     if (command.recordsHistory !== false && !onSomeonesBehalf) {
+      // Numbered now, written with the next group commit; the reply waits for that write.
       await this.#history.record(message.sender.id, this.#options.redact(text), message.room);
     }
     await this.#runner.run(

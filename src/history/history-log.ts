@@ -1,3 +1,4 @@
+import type { Journal } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 export interface HistoryEntry {
@@ -18,24 +19,40 @@ const pad = (n: number) => n.toString().padStart(12, "0");
  */
 export class HistoryLog {
   readonly #db: JsonSublevel;
+  readonly #journal: Journal;
   readonly #lastNumber = new Map<string, Promise<number>>();
 
-  constructor(db: JsonSublevel) {
+  constructor(db: JsonSublevel, journal: Journal) {
     this.#db = db;
+    this.#journal = journal;
   }
 
-  async record(userId: string, text: string, room: string | null): Promise<HistoryEntry> {
+  /**
+   * Numbers the command and queues it for the next group commit; `written` resolves once it is on disk
+   * (replies wait for that). Reads below wait for what was queued before them.
+   */
+  async record(
+    userId: string,
+    text: string,
+    room: string | null,
+  ): Promise<{ entry: HistoryEntry; written: Promise<void> }> {
     // Chained per user so that two commands in flight never take the same number.
     const next = this.#currentNumber(userId).then((n) => n + 1);
     this.#lastNumber.set(userId, next);
     const n = await next;
     const entry: HistoryEntry = { n, text, room, at: new Date().toISOString() };
-    await this.#db.put(`${userId}${SEP}${pad(n)}`, entry);
-    return entry;
+    const written = this.#journal.append({
+      type: "put",
+      sublevel: this.#db,
+      key: `${userId}${SEP}${pad(n)}`,
+      value: entry,
+    });
+    return { entry, written };
   }
 
   /** The user's last `count` commands, oldest first. */
   async recent(userId: string, count: number): Promise<HistoryEntry[]> {
+    await this.#journal.committed();
     const entries: HistoryEntry[] = [];
     for await (const value of this.#db.values({ ...this.#range(userId), reverse: true, limit: count })) {
       entries.push(value as HistoryEntry);
@@ -44,6 +61,7 @@ export class HistoryLog {
   }
 
   async get(userId: string, n: number): Promise<HistoryEntry | undefined> {
+    await this.#journal.committed();
     return (await this.#db.get(`${userId}${SEP}${pad(n)}`)) as HistoryEntry | undefined;
   }
 

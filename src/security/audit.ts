@@ -1,3 +1,4 @@
+import type { Journal } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 export type AuditDecision = "allowed" | "refused" | "waiting" | `approved by ${string}`;
@@ -32,25 +33,29 @@ const pad = (n: number) => n.toString().padStart(14, "0");
  */
 export class AuditLog {
   readonly #db: JsonSublevel;
+  readonly #journal: Journal;
   #seq: number;
 
-  private constructor(db: JsonSublevel, seq: number) {
+  private constructor(db: JsonSublevel, journal: Journal, seq: number) {
     this.#db = db;
+    this.#journal = journal;
     this.#seq = seq;
   }
 
-  static async open(db: JsonSublevel): Promise<AuditLog> {
+  static async open(db: JsonSublevel, journal: Journal): Promise<AuditLog> {
     let last = 0;
     for await (const key of db.keys({ reverse: true, limit: 1 })) last = Number(key);
-    return new AuditLog(db, last);
+    return new AuditLog(db, journal, last);
   }
 
-  async append(entry: AuditEntry): Promise<void> {
-    await this.#db.put(pad(++this.#seq), entry);
+  /** Queues the entry for the next group commit; resolves once it is written. */
+  append(entry: AuditEntry): Promise<void> {
+    return this.#journal.append({ type: "put", sublevel: this.#db, key: pad(++this.#seq), value: entry });
   }
 
   /** The newest matching entries, oldest first. */
   async query(q: AuditQuery): Promise<AuditEntry[]> {
+    await this.#journal.committed();
     const out: AuditEntry[] = [];
     for await (const value of this.#db.values({ reverse: true })) {
       const e = value as AuditEntry;

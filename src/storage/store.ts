@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Level } from "level";
 import { StorageLockedError } from "../errors.js";
+import { Journal } from "./journal.js";
 
 /** The sublevels of the one database: one per concern, so a concern cannot read or clobber another's keys. */
 export type SublevelName =
@@ -26,9 +27,12 @@ export type JsonSublevel = ReturnType<Level<string, unknown>["sublevel"]> & {};
 export class Store {
   readonly #db: Level<string, unknown>;
   readonly #sublevels = new Map<string, JsonSublevel>();
+  /** Group commit of the per-command records (history, audit, plugin stores). */
+  readonly journal: Journal;
 
   private constructor(db: Level<string, unknown>) {
     this.#db = db;
+    this.journal = new Journal(db);
   }
 
   static async open(dataDir: string): Promise<Store> {
@@ -61,6 +65,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.journal.committed();
     await this.#db.close();
   }
 }

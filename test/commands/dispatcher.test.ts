@@ -69,7 +69,7 @@ describe("Dispatcher", () => {
       }),
     ]);
     backend = new TestBackend();
-    history = new HistoryLog(store.sublevel("history"));
+    history = new HistoryLog(store.sublevel("history"), store.journal);
     const dispatcher = new Dispatcher(registry, backend, history, createLogger(dir.path, "info"), {
       prefix: "!",
       maxMessageLength: 200,

@@ -13,7 +13,7 @@ describe("HistoryLog", () => {
   afterEach(() => temp.remove());
 
   it("numbers each user's commands from 1, separately per user", async () => {
-    const h = new HistoryLog(store.sublevel("history"));
+    const h = new HistoryLog(store.sublevel("history"), store.journal);
     await h.record("console:a", "echo 1", null);
     await h.record("console:b", "echo b", "#ops");
     await h.record("console:a", "echo 2", null);
@@ -31,7 +31,7 @@ describe("HistoryLog", () => {
   });
 
   it("does not let one user's name prefix leak another's history", async () => {
-    const h = new HistoryLog(store.sublevel("history"));
+    const h = new HistoryLog(store.sublevel("history"), store.journal);
     await h.record("console:al", "mine", null);
     await h.record("console:alice", "hers", null);
     assert.deepEqual(
@@ -41,7 +41,7 @@ describe("HistoryLog", () => {
   });
 
   it("gives the last N, oldest first, and one entry by number", async () => {
-    const h = new HistoryLog(store.sublevel("history"));
+    const h = new HistoryLog(store.sublevel("history"), store.journal);
     for (let i = 1; i <= 5; i++) await h.record("u", `cmd ${i}`, null);
     assert.deepEqual(
       (await h.recent("u", 2)).map((e) => e.text),
@@ -52,19 +52,19 @@ describe("HistoryLog", () => {
   });
 
   it("never gives two commands in flight the same number", async () => {
-    const h = new HistoryLog(store.sublevel("history"));
+    const h = new HistoryLog(store.sublevel("history"), store.journal);
     const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => h.record("u", `c${i}`, null)));
-    assert.equal(new Set(entries.map((e) => e.n)).size, 20);
+    assert.equal(new Set(entries.map((e) => e.entry.n)).size, 20);
   });
 
   it("continues the numbering after a restart", async () => {
-    const h = new HistoryLog(store.sublevel("history"));
+    const h = new HistoryLog(store.sublevel("history"), store.journal);
     await h.record("u", "before", null);
     await h.record("u", "before 2", null);
     store = await temp.reopen();
-    const again = new HistoryLog(store.sublevel("history"));
-    const e = await again.record("u", "after", null);
-    assert.equal(e.n, 3);
+    const again = new HistoryLog(store.sublevel("history"), store.journal);
+    const { entry } = await again.record("u", "after", null);
+    assert.equal(entry.n, 3);
     assert.deepEqual(
       (await again.recent("u", 10)).map((x) => x.text),
       ["before", "before 2", "after"],
