@@ -19,6 +19,7 @@ export enum ErrorCode {
   PluginConfigInvalid = "PLUGIN_CONFIG_INVALID",
   PluginFailed = "PLUGIN_FAILED",
   PluginLimit = "PLUGIN_LIMIT",
+  PatternTooSlow = "PATTERN_TOO_SLOW",
   PermissionDenied = "PERMISSION_DENIED",
   QuotaExceeded = "QUOTA_EXCEEDED",
   RepoFailed = "REPO_FAILED",
@@ -119,6 +120,13 @@ export class PluginFailedError extends ErrandError {
 export class PluginLimitError extends ErrandError {
   constructor(message: string) {
     super(ErrorCode.PluginLimit, message);
+  }
+}
+
+/** A user's regular expression went over the time or memory limit of a search, so it was stopped. */
+export class PatternTooSlowError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.PatternTooSlow, message);
   }
 }
 
