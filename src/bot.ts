@@ -381,10 +381,12 @@ export class Bot {
   }
 
   #listeners(): Listener[] {
-    return this.plugins.listeners().map((l) => ({
-      plugin: l.plugin,
-      regex: l.regex,
-      run: (ctx, match) => this.plugins.invoke(l.plugin, l.exportName, ctx, [], match),
+    return this.plugins.listeningPlugins().map((plugin) => ({
+      plugin,
+      match: async (text) =>
+        (await this.plugins.match(plugin, text)).map(({ exportName, groups }) => ({
+          run: (ctx) => this.plugins.invoke(plugin, exportName, ctx, [], groups),
+        })),
     }));
   }
 

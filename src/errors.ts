@@ -20,6 +20,7 @@ export enum ErrorCode {
   PluginFailed = "PLUGIN_FAILED",
   PluginThrew = "PLUGIN_THREW",
   PluginLimit = "PLUGIN_LIMIT",
+  PatternTooSlow = "PATTERN_TOO_SLOW",
   PermissionDenied = "PERMISSION_DENIED",
   QuotaExceeded = "QUOTA_EXCEEDED",
   RepoFailed = "REPO_FAILED",
@@ -127,6 +128,13 @@ export class PluginThrewError extends ErrandError {
 export class PluginLimitError extends ErrandError {
   constructor(message: string) {
     super(ErrorCode.PluginLimit, message);
+  }
+}
+
+/** A user's regular expression went over the time or memory limit of a search, so it was stopped. */
+export class PatternTooSlowError extends ErrandError {
+  constructor(message: string) {
+    super(ErrorCode.PatternTooSlow, message);
   }
 }
 

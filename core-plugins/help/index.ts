@@ -1,7 +1,8 @@
 import type { Command } from "../../src/commands/command.js";
 import { usageLine } from "../../src/docs/command-doc.js";
-import { UsageError } from "../../src/errors.js";
+import { PatternTooSlowError, UsageError } from "../../src/errors.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
+import { searchTexts } from "../../src/sandbox/safe-regex-search.js";
 
 /**
  * Lists the commands you may run, grouped by plugin, or explains one command or plugin.
@@ -10,14 +11,16 @@ import type { CoreContext } from "../../src/plugins/core-context.js";
  * @example !help echo
  * @example !help /hist/
  */
-export function help(ctx: CoreContext, ...topic: string[]): string {
+export async function help(ctx: CoreContext, ...topic: string[]): Promise<string> {
   const commands = visibleCommands(ctx);
   const prefix = ctx.host.prefix;
   if (topic.length === 0) return listByPlugin(commands, prefix, "Commands you can run");
   const text = topic.join(" ");
   const regex = /^\/(.+)\/([imsu]*)$/.exec(ctx.text.trim());
-  if (regex)
-    return search(commands, prefix, toRegExp(regex[1] as string, regex[2] as string), ctx.text.trim());
+  if (regex) {
+    const pattern = toRegExp(regex[1] as string, regex[2] as string);
+    return searchByRegExp(commands, prefix, pattern, ctx.text.trim());
+  }
   const words = text.replace(new RegExp(`^${escapeRegExp(prefix)}`), "").toLowerCase();
   const command = ctx.host.commands().find((c) => c.name === words && !c.doc.hidden);
   if (command) {
@@ -73,12 +76,46 @@ function describe(command: Command, prefix: string): string {
   return lines.join("\n");
 }
 
+/** For a term from `!apropos`: escaped, so matching it takes linear time. */
 function search(commands: Command[], prefix: string, pattern: RegExp, shown: string): string {
-  const found = commands.filter((c) =>
-    [c.name, c.doc.summary, c.doc.remarks, ...c.doc.params.map((p) => p.description)].some((t) =>
-      pattern.test(t),
-    ),
-  );
+  const found = commands.filter((c) => searchedTexts(c).some((t) => pattern.test(t)));
+  return listFound(found, prefix, shown);
+}
+
+/**
+ * For a user's `/REGEX/`, which may take exponential time: it runs off the main thread, with a time
+ * limit (only compiling it here is safe).
+ */
+async function searchByRegExp(
+  commands: Command[],
+  prefix: string,
+  pattern: RegExp,
+  shown: string,
+): Promise<string> {
+  const texts = commands.map(searchedTexts);
+  let hits: boolean[];
+  try {
+    hits = await searchTexts(pattern.source, pattern.flags, texts.flat());
+  } catch (err) {
+    if (!(err instanceof PatternTooSlowError)) throw err;
+    throw new PatternTooSlowError(
+      `That pattern took too long; try a simpler one or \`${prefix}apropos WORD\`.`,
+    );
+  }
+  let next = 0;
+  const found = commands.filter((_, i) => {
+    const own = hits.slice(next, next + (texts[i] as string[]).length);
+    next += own.length;
+    return own.includes(true);
+  });
+  return listFound(found, prefix, shown);
+}
+
+function searchedTexts(c: Command): string[] {
+  return [c.name, c.doc.summary, c.doc.remarks, ...c.doc.params.map((p) => p.description)];
+}
+
+function listFound(found: Command[], prefix: string, shown: string): string {
   if (found.length === 0) return `No command you can run mentions ${shown}.`;
   return listByPlugin(found, prefix, `Commands matching ${shown}`);
 }

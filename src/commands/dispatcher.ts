@@ -17,14 +17,20 @@ export interface DispatcherOptions extends RunnerOptions {
   rateLimit(userId: string): { verdict: "ok" | "warn" | "drop"; waitSeconds: number };
   /** When an installed but inactive plugin has this command: why it is not running, and what to do. */
   explainUnavailable?(words: string[]): string | null;
-  /** `@match` listeners: they run on messages that are not commands. */
+  /** `@match` listeners, one per plugin: they run on messages that are not commands. */
   listeners(): readonly Listener[];
 }
 
+/** A plugin's `@match` functions. */
 export interface Listener {
   plugin: string;
-  regex: RegExp;
-  run(ctx: Context, match: string[]): Promise<unknown>;
+  /** Those whose pattern matches the text, tested in the plugin's sandbox under its limits. */
+  match(text: string): Promise<ListenerMatch[]>;
+}
+
+/** A `@match` function that matched: run it to get its reply. */
+export interface ListenerMatch {
+  run(ctx: Context): Promise<unknown>;
 }
 
 /** Extra facts about a message the bot runs on someone's behalf. */
@@ -146,32 +152,43 @@ export class Dispatcher {
   async #runListeners(message: IncomingMessage): Promise<boolean> {
     const text = message.text;
     if (text.length > this.#options.maxMessageLength) return false;
-    let matched = false;
-    for (const listener of this.#options.listeners()) {
-      const m = listener.regex.exec(text);
-      if (!m) continue;
+    const listeners = this.#options.listeners().filter((listener) => {
       const asCommand = {
         name: `(listener of ${listener.plugin})`,
         plugin: listener.plugin,
         doc: { admin: false },
       } as Command;
-      if (!this.#options.authorize(message, asCommand).allowed) continue;
-      matched = true;
-      const parsed = { args: [], positional: [], options: {}, text };
-      try {
-        const ctx = this.#options.extendContext(
-          createContext(message, parsed, this.#backend, this.#log),
-          message,
-        );
-        const reply = formatResult(
-          (await listener.run(
-            ctx,
-            [...m].map((g) => g ?? ""),
-          )) as CommandResult,
-        );
-        if (reply) await this.#replies.reply(message, reply);
-      } catch (err) {
-        await this.#replies.replyWithError(message, err, `a listener of ${listener.plugin}`, listener.plugin);
+      return this.#options.authorize(message, asCommand).allowed;
+    });
+    // Each plugin tests the text in its own sandbox, all at once. A test over its plugin's limit stops
+    // that plugin (the plugin manager counts the failure): the message is simply not matched there.
+    const found = await Promise.all(
+      listeners.map((listener) =>
+        listener.match(text).catch((err: unknown) => {
+          this.#log.warn(
+            { err, plugin: listener.plugin },
+            "a @match test failed; the message is not matched",
+          );
+          return [];
+        }),
+      ),
+    );
+    let matched = false;
+    for (const [i, matches] of found.entries()) {
+      const plugin = (listeners[i] as Listener).plugin;
+      for (const match of matches) {
+        matched = true;
+        const parsed = { args: [], positional: [], options: {}, text };
+        try {
+          const ctx = this.#options.extendContext(
+            createContext(message, parsed, this.#backend, this.#log),
+            message,
+          );
+          const reply = formatResult((await match.run(ctx)) as CommandResult);
+          if (reply) await this.#replies.reply(message, reply);
+        } catch (err) {
+          await this.#replies.replyWithError(message, err, `a listener of ${plugin}`, plugin);
+        }
       }
     }
     return matched;

@@ -18,7 +18,7 @@ import type { Context } from "../plugin-api/context.js";
 import { buildPlugin, type PluginBuild } from "../sandbox/build-plugin.js";
 import { compileNetRules } from "../sandbox/net-policy.js";
 import { pluginFetch } from "../sandbox/plugin-http.js";
-import { type GuestCall, Sandbox } from "../sandbox/sandbox.js";
+import { type GuestCall, type MatchPattern, type PatternMatch, Sandbox } from "../sandbox/sandbox.js";
 import type { TimerOrigin } from "../scheduler/plugin-timers.js";
 import { MIN_MASKED_LENGTH } from "../security/mask-secret-values.js";
 import type { JsonSublevel } from "../storage/store.js";
@@ -67,8 +67,8 @@ export interface ManagedPlugin {
   lastError: string | null;
   sandbox: Sandbox | null;
   config: Readonly<Record<string, unknown>>;
-  /** Its `@match` listeners, compiled when it was activated. */
-  matchers: { exportName: string; regex: RegExp }[];
+  /** Its `@match` listeners, read when it was activated; they run in its sandbox. */
+  matchers: MatchPattern[];
   repo: string | null;
   approved: Approval;
 }
@@ -135,6 +135,8 @@ export class PluginManager {
   #secretValues: readonly string[] | null = null;
   /** Serializes state changes per plugin, so two admins' commands never interleave. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Sandboxes being restarted after a limit stopped them, so that messages arriving meanwhile share one. */
+  readonly #restarting = new WeakMap<ManagedPlugin, Promise<Sandbox>>();
 
   constructor(options: PluginManagerOptions) {
     this.#opts = options;
@@ -446,7 +448,7 @@ export class PluginManager {
       throw new PluginFailedError(
         `Plugin ${name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`,
       );
-    if (!plugin.sandbox?.isAlive) plugin.sandbox = await this.#createSandbox(plugin, plugin.config);
+    const sandbox = await this.#liveSandbox(plugin);
     const token = randomUUID();
     this.#calls.set(token, { plugin: name, call: { ctx, messages: 0 } });
     const data: GuestCall = {
@@ -464,7 +466,7 @@ export class PluginManager {
       config: structuredClone(plugin.config) as Record<string, unknown>,
     };
     try {
-      const result = await plugin.sandbox.call(exportName, data);
+      const result = await sandbox.call(exportName, data);
       plugin.failuresInARow = 0;
       if (raw) return result;
       return Array.isArray(result)
@@ -496,11 +498,27 @@ export class PluginManager {
     return best && { plugin: best.plugin, command: best.command };
   }
 
-  /** `@match` listeners of active plugins. */
-  listeners(): { plugin: string; exportName: string; regex: RegExp }[] {
+  /** Active plugins with `@match` listeners. */
+  listeningPlugins(): string[] {
     return this.list()
-      .filter((p) => p.status === "active")
-      .flatMap((p) => p.matchers.map((m) => ({ plugin: p.name, ...m })));
+      .filter((p) => p.status === "active" && p.matchers.length > 0)
+      .map((p) => p.name);
+  }
+
+  /**
+   * The `@match` functions of an active plugin whose pattern matches the text. The patterns are tested in
+   * the plugin's sandbox, under its limits; a test over a limit counts as a failure of the plugin.
+   */
+  async match(name: string, text: string): Promise<PatternMatch[]> {
+    const plugin = this.get(name);
+    if (plugin.status !== "active" || plugin.matchers.length === 0) return [];
+    try {
+      return await (await this.#liveSandbox(plugin)).match(text);
+    } catch (err) {
+      plugin.lastError = (err as Error).message;
+      if (err instanceof PluginLimitError) await this.#countFailure(plugin, err);
+      throw err;
+    }
   }
 
   stopAll(): void {
@@ -532,9 +550,7 @@ export class PluginManager {
         `Plugin ${plugin.name} documents ${missing.map((d) => d.exportName).join(", ")} but does not export it as a function.`,
       );
     }
-    const matchers = plugin.build.docs
-      .filter((d) => d.match !== null && !d.internal)
-      .map((d) => ({ exportName: d.exportName, regex: compileMatch(plugin.name, d.match as string) }));
+    const matchers = matchPatterns(plugin);
     const commands: Command[] = plugin.build.docs.filter(isChatCommand).map((doc) => ({
       name: doc.command,
       words: doc.command.split(" "),
@@ -579,10 +595,35 @@ export class PluginManager {
     return { ...(this.#opts.fileConfig[name] ?? {}), ...(record.config ?? {}) };
   }
 
+  /** The running sandbox of an active plugin, started again when a limit stopped it. */
+  async #liveSandbox(plugin: ManagedPlugin): Promise<Sandbox> {
+    if (plugin.sandbox?.isAlive) return plugin.sandbox;
+    let restarting = this.#restarting.get(plugin);
+    if (!restarting) {
+      restarting = this.#createSandbox(plugin, plugin.config).finally(() => this.#restarting.delete(plugin));
+      this.#restarting.set(plugin, restarting);
+    }
+    const sandbox = await restarting;
+    if (plugin.status !== "active" || this.#plugins.get(plugin.name) !== plugin) {
+      // Deactivated, reloaded or removed while it started.
+      sandbox.dispose();
+      throw new PluginFailedError(
+        `Plugin ${plugin.name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`,
+      );
+    }
+    if (plugin.sandbox?.isAlive && plugin.sandbox !== sandbox) {
+      // Reconfigured meanwhile: keep the sandbox with the new config.
+      sandbox.dispose();
+      return plugin.sandbox;
+    }
+    plugin.sandbox = sandbox;
+    return sandbox;
+  }
+
   async #createSandbox(plugin: ManagedPlugin, config: Readonly<Record<string, unknown>>): Promise<Sandbox> {
     const rules = compileNetRules(plugin.manifest.permissions.net, config);
     const log = this.#opts.log.child({ plugin: plugin.name });
-    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, {
+    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, matchPatterns(plugin), {
       plugin: plugin.name,
       isLiveToken: (token) => this.#calls.get(token)?.plugin === plugin.name,
       reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),
@@ -720,15 +761,26 @@ function limitText(text: string): string {
   return `${text.slice(0, MAX_REPLY_CHARS)}\n… (cut: the reply was ${text.length} characters; the limit is ${MAX_REPLY_CHARS})`;
 }
 
-function compileMatch(plugin: string, source: string): RegExp {
-  const literal = /^\/(.*)\/([a-z]*)$/.exec(source);
-  try {
-    return literal ? new RegExp(literal[1] as string, literal[2]) : new RegExp(source, "i");
-  } catch (err) {
-    throw new PluginFailedError(`Plugin ${plugin}: @match ${source} is not a valid regular expression.`, {
-      cause: err,
+/**
+ * The plugin's `@match` patterns: `/source/flags`, or a bare source (case-insensitive). Their syntax is
+ * checked here, with `new RegExp`: compiling is safe, but only the plugin's sandbox ever runs them.
+ */
+function matchPatterns(plugin: ManagedPlugin): MatchPattern[] {
+  return plugin.build.docs
+    .filter((d) => d.match !== null && !d.internal)
+    .map((d) => {
+      const raw = d.match as string;
+      const literal = /^\/(.*)\/([a-z]*)$/.exec(raw);
+      const source = literal ? (literal[1] as string) : raw;
+      const flags = literal ? (literal[2] as string) : "i";
+      try {
+        new RegExp(source, flags);
+      } catch (err) {
+        const message = `Plugin ${plugin.name}: @match ${raw} is not a valid regular expression.`;
+        throw new PluginFailedError(message, { cause: err });
+      }
+      return { exportName: d.exportName, source, flags };
     });
-  }
 }
 
 function withoutRequired(schema: Record<string, unknown> | null): Record<string, unknown> | null {

@@ -8,17 +8,26 @@
  *   out of reach of plugin code (which runs after it, in the same isolate but another scope).
  * - Every operation names a call token the host issued; a token from a finished call or another
  *   plugin is refused. Capabilities are checked here, on the host, never trusted from the guest.
+ * - A plugin's `@match` regular expressions are plugin code: they run in its isolate (`__errandMatch`
+ *   below), under its limits, never on the host, where a catastrophic one would freeze the bot. The
+ *   host reads only the copied result (`readMatches`), and checks its shape.
  */
 import { PermissionDeniedError } from "../errors.js";
 import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
-/** Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference. */
+/**
+ * Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference; `$1` is a
+ * copy of the plugin's `@match` patterns (`{ source, flags }`), compiled here before plugin code runs.
+ */
 export const GUEST_BOOTSTRAP = `
 const hostRef = $0;
 const { parse, stringify } = JSON;
 const { freeze, keys } = Object;
 const isArray = Array.isArray;
 const toText = String;
+const { apply } = Reflect;
+const regExpExec = RegExp.prototype.exec;
+const matchPatterns = $1.map((p) => new RegExp(p.source, p.flags));
 const host = (op, token, args) =>
   hostRef
     .apply(undefined, [op, token, stringify(args === undefined ? null : args)], {
@@ -73,7 +82,24 @@ globalThis.__errandInit = () => {
   globalThis.__errandPlugin = undefined;
   delete globalThis.__errandInit;
   delete globalThis.__errandCall;
+  delete globalThis.__errandMatch;
   return stringify(keys(exportsOf).filter((k) => typeof exportsOf[k] === "function"));
+};
+// For each @match pattern in order: null, or the whole match then the groups ("" for a group that took no part).
+globalThis.__errandMatch = (text) => {
+  const found = [];
+  for (let i = 0; i < matchPatterns.length; i++) {
+    const re = matchPatterns[i];
+    re.lastIndex = 0;
+    const m = apply(regExpExec, re, [text]);
+    let groups = null;
+    if (m !== null) {
+      groups = [];
+      for (let g = 0; g < m.length; g++) groups[g] = m[g] === undefined ? "" : toText(m[g]);
+    }
+    found[i] = groups;
+  }
+  return stringify(found);
 };
 globalThis.__errandCall = async (exportName, callJson) => {
   const call = parse(callJson);
@@ -212,4 +238,17 @@ function toHttpRequest(args: Record<string, unknown>): HttpRequest {
     timeoutMs: typeof args.timeoutMs === "number" ? args.timeoutMs : undefined,
     followRedirects: args.followRedirects !== false,
   };
+}
+
+/**
+ * Reads what the guest's `__errandMatch` returned for `count` patterns: for each, null or the whole match
+ * then the groups. Untrusted like any guest output (plugin code may have tampered with its own
+ * realm): anything but that shape is refused.
+ */
+export function readMatches(json: unknown, count: number): (string[] | null)[] {
+  const value: unknown = typeof json === "string" ? JSON.parse(json) : null;
+  const isGroups = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((g) => typeof g === "string");
+  if (!Array.isArray(value) || value.length !== count || !value.every((v) => v === null || isGroups(v)))
+    throw new TypeError("its @match test returned something else than matches");
+  return value as (string[] | null)[];
 }

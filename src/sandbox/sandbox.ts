@@ -1,7 +1,7 @@
 import type ivm from "isolated-vm";
 import { PluginFailedError, PluginLimitError, PluginThrewError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
-import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall } from "./host-api.js";
+import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall, readMatches } from "./host-api.js";
 
 /** What a guest call gives the guest: the message and its arguments, as plain data. */
 export interface GuestCall {
@@ -21,6 +21,19 @@ export interface GuestCall {
   config: Record<string, unknown>;
 }
 
+/** A `@match` regular expression of an exported function, as written in its TSDoc. */
+export interface MatchPattern {
+  exportName: string;
+  source: string;
+  flags: string;
+}
+
+/** An exported function whose `@match` pattern matched a message: the whole match, then the groups. */
+export interface PatternMatch {
+  exportName: string;
+  groups: string[];
+}
+
 const WATCHDOG_INTERVAL_MS = 20;
 
 /**
@@ -32,6 +45,8 @@ export class Sandbox {
   readonly exports: readonly string[];
   readonly #isolate: ivm.Isolate;
   readonly #call: ivm.Reference;
+  readonly #match: ivm.Reference;
+  readonly #patterns: readonly MatchPattern[];
   readonly #limits: PluginLimits;
   readonly #plugin: string;
   #disposedBecause: string | undefined;
@@ -39,22 +54,29 @@ export class Sandbox {
   private constructor(
     plugin: string,
     isolate: ivm.Isolate,
-    call: ivm.Reference,
+    guest: { call: ivm.Reference; match: ivm.Reference },
     exports: string[],
+    patterns: readonly MatchPattern[],
     limits: PluginLimits,
   ) {
     this.#plugin = plugin;
     this.#isolate = isolate;
-    this.#call = call;
+    this.#call = guest.call;
+    this.#match = guest.match;
     this.exports = exports;
+    this.#patterns = patterns;
     this.#limits = limits;
   }
 
-  /** Creates the isolate, runs the bootstrap, then the plugin's script (under the same limits). */
+  /**
+   * Creates the isolate, runs the bootstrap (which compiles the `@match` patterns there), then the
+   * plugin's script (under the same limits).
+   */
   static async create(
     plugin: string,
     code: string,
     limits: PluginLimits,
+    patterns: readonly MatchPattern[],
     services: GuestServices,
   ): Promise<Sandbox> {
     // Loaded with the first plugin: a bot without plugins does not carry the native module.
@@ -65,17 +87,19 @@ export class Sandbox {
       const hostFn = new IVM.Reference((op: string, token: string, args: string) =>
         handleGuestCall(services, op, token, args),
       );
+      const sources = patterns.map(({ source, flags }) => ({ source, flags }));
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
-      await context.evalClosure(GUEST_BOOTSTRAP, [hostFn]);
+      await context.evalClosure(GUEST_BOOTSTRAP, [hostFn, new IVM.ExternalCopy(sources).copyInto()]);
       // Taken before plugin code runs, so the plugin cannot swap them.
       const init = (await context.global.get("__errandInit", { reference: true })) as ivm.Reference;
       const call = (await context.global.get("__errandCall", { reference: true })) as ivm.Reference;
+      const match = (await context.global.get("__errandMatch", { reference: true })) as ivm.Reference;
       const script = await isolate.compileScript(code, { filename: `file:///plugins/${plugin}/bundle.js` });
       await script.run(context, { timeout: limits.timeoutMs });
       const exports = JSON.parse(
         (await init.apply(undefined, [], { timeout: limits.timeoutMs })) as string,
       ) as string[];
-      return new Sandbox(plugin, isolate, call, exports, limits);
+      return new Sandbox(plugin, isolate, { call, match }, exports, patterns, limits);
     } catch (err) {
       const reason = limitReason(err, limits) ?? (err as Error).message;
       if (!isolate.isDisposed) isolate.dispose();
@@ -133,6 +157,38 @@ export class Sandbox {
       });
     } finally {
       clearInterval(timer);
+    }
+  }
+
+  /**
+   * Which `@match` patterns match the text, tested in the isolate under the plugin's CPU limit (the
+   * isolate's own thread, so the bot keeps serving meanwhile). Rejects with PluginLimitError, the
+   * isolate disposed, when the test went over a limit.
+   */
+  async match(text: string): Promise<PatternMatch[]> {
+    if (this.#patterns.length === 0) return [];
+    if (this.#isolate.isDisposed) throw new PluginFailedError(`Plugin ${this.#plugin} is not running.`);
+    try {
+      const out = await this.#match.apply(undefined, [text], {
+        timeout: this.#limits.timeoutMs,
+        arguments: { copy: true },
+        result: { copy: true },
+      });
+      return readMatches(out, this.#patterns.length).flatMap((groups, i) =>
+        groups === null ? [] : [{ exportName: (this.#patterns[i] as MatchPattern).exportName, groups }],
+      );
+    } catch (err) {
+      // Only this test's own limit counts: an isolate stopped meanwhile for a command is not its failure.
+      const reason = limitReason(err, this.#limits);
+      if (reason) {
+        this.dispose();
+        throw new PluginLimitError(
+          `Plugin ${this.#plugin} was stopped: ${reason}, testing a message against its @match patterns.`,
+        );
+      }
+      throw new PluginFailedError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
+        cause: err,
+      });
     }
   }
 

@@ -5,7 +5,7 @@ import { TestBackend } from "../../src/backends/test-backend.js";
 import type { Command } from "../../src/commands/command.js";
 import { Dispatcher } from "../../src/commands/dispatcher.js";
 import { CommandRegistry } from "../../src/commands/registry.js";
-import { UsageError } from "../../src/errors.js";
+import { PluginLimitError, UsageError } from "../../src/errors.js";
 import { HistoryLog } from "../../src/history/history-log.js";
 import { createLogger } from "../../src/log.js";
 import type { Context } from "../../src/plugin-api/context.js";
@@ -94,8 +94,16 @@ describe("Dispatcher", () => {
       listeners: () => [
         {
           plugin: "greeter",
-          regex: /^good (morning|night)\b/i,
-          run: async (_ctx, match) => `and a good ${match[1]} to you`,
+          match: async (text) => {
+            const m = /^good (morning|night)\b/i.exec(text);
+            return m ? [{ run: async () => `and a good ${m[1]} to you` }] : [];
+          },
+        },
+        {
+          plugin: "stopped",
+          match: async () => {
+            throw new PluginLimitError("Plugin stopped was stopped: it used more than 100 ms of CPU.");
+          },
         },
       ],
     });
@@ -216,6 +224,13 @@ describe("Dispatcher", () => {
   it("runs listeners on chatter in a room, with the regex groups", async () => {
     assert.equal(await backend.ask("Good morning all", { room: "ops" }), "and a good morning to you");
     assert.deepEqual(await backend.say("not for anyone", { room: "ops" }), []);
+  });
+
+  it("leaves out a plugin whose @match test failed, and still runs the others' listeners", async () => {
+    assert.deepEqual(await backend.say("good morning", { room: "ops" }), [
+      { target: "#ops", text: "and a good morning to you" },
+    ]);
+    assert.match(await backend.ask("hello there"), /I don't know/);
   });
 
   it("lets a listener take plain talk in a direct message instead of 'I don't know'", async () => {

@@ -69,6 +69,23 @@ describe("core plugins", () => {
       assert.doesNotMatch(reply, /!echo/);
     });
 
+    it("finds commands with a plain /REGEX/", async () => {
+      const reply = await bot.chat.ask("!help /hist/");
+      assert.match(reply, /^Commands matching \/hist\/ /);
+      assert.match(reply, /!history \[count\]/);
+      assert.doesNotMatch(reply, /!uptime/);
+    });
+
+    it("stops a /REGEX/ that would take forever, says so, and serves the next command", async () => {
+      // On the main thread this pattern took 84 s over the built-in docs, the bot frozen meanwhile.
+      assert.equal(
+        await bot.chat.ask("!help /(.*.*.*.*=)+x/"),
+        "That pattern took too long; try a simpler one or `!apropos WORD`.",
+      );
+      assert.equal(await bot.chat.ask("!echo after"), "after");
+      assert.match(await bot.chat.ask("!help /who|uptime/"), /!whoami/);
+    });
+
     it("says so when a /REGEX/ is not valid", async () => {
       assert.match(await bot.chat.ask("!help /(/"), /not a valid regular expression/);
     });

@@ -279,6 +279,20 @@ describe("plugin failures and conflicts", function () {
     assert.match(await bot.chat.ask("!plugin activate twin"), /twin is active/);
   });
 
+  it("refuses to activate a plugin whose @match is not a valid regular expression, naming it", async () => {
+    dir = makeTempDir();
+    const plugin = join(dir.path, "greeter");
+    cpSync(join(fixtures, "greeter"), plugin, { recursive: true });
+    const main = join(plugin, "src", "index.ts");
+    writeFileSync(main, readFileSync(main, "utf8").replace("@match ^ping(?:", "@match ^ping(("));
+    bot = await startBot(join(dir.path, "data"), ["--plugin-paths", plugin]);
+    assert.match(
+      await bot.chat.ask("!plugin list"),
+      /greeter 1\.2\.0: failed \(Plugin greeter: @match \^ping\(\(\S* is not a valid regular expression\./,
+    );
+    assert.equal(await bot.chat.ask("!echo ok"), "ok");
+  });
+
   it("waits for required config instead of failing, and says how to give it", async () => {
     dir = makeTempDir();
     bot = await startBot(dir.path, ["--plugin-paths", join(fixtures, "hostile-http")]);

@@ -19,6 +19,7 @@ const hostile = [
   "hostile-throw-load",
   "hostile-throw",
   "hostile-http",
+  "hostile-redos",
   "greeter",
 ].map((name) => resolve(fixtures, name));
 
@@ -164,6 +165,39 @@ describe("hostile plugins are contained", function () {
     assert.match(logged ?? "", /"stack":".*flux capacitor broke.*plugins\/hostile-throw\/bundle\.js/);
     assert.match(await bot.chat.ask("!throw string"), /^hostile-throw: /);
     assert.match(await bot.chat.ask("!bad return"), /^hostile-throw: a command returned number/);
+    await assertStillServing();
+  });
+
+  it("tests a @match pattern in the plugin's sandbox: a catastrophic one stops that plugin, not the bot", async () => {
+    assert.equal(await bot.chat.ask("aaaa", { room: "ops" }), "heard 4 a's");
+    // On the host, this one message would block the bot for about a minute.
+    const redos = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    const sayRedos = async () => {
+      const said = await bot.chat.say(redos, { as: "mallory", room: "ops" });
+      assert.deepEqual(
+        said.filter((s) => s.target === "#ops"),
+        [],
+        "the message is not matched",
+      );
+      assert.equal(await bot.chat.ask("!echo after"), "after");
+      assert.equal(await bot.chat.ask("ping", { as: "zed", room: "ops" }), "pong zed");
+      return said;
+    };
+    await sayRedos();
+    assert.match(
+      await bot.chat.ask("!plugin info hostile-redos"),
+      /last error: Plugin hostile-redos was stopped: it used more than 100 ms of CPU, testing a message against its @match patterns/,
+    );
+    assert.equal(await bot.chat.ask("aaaa", { room: "ops" }), "heard 4 a's", "it serves again");
+
+    await sayRedos();
+    await sayRedos();
+    const said = await sayRedos();
+    assert.match(
+      said.find((s) => s.target === "@operator")?.text ?? "",
+      /Plugin hostile-redos was deactivated after 3 failures in a row \(last: Plugin hostile-redos was stopped: it used more than 100 ms of CPU/,
+    );
+    assert.deepEqual(await bot.chat.say("aaaa", { room: "ops" }), []);
     await assertStillServing();
   });
 
