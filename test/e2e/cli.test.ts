@@ -174,6 +174,19 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.equal(readFileSync(out, "utf8"), r.stdout);
   });
 
+  it("docs --out into a folder that does not exist says so in one line, with exit 2", async () => {
+    const out = join(dir.path, "no-such-folder", "COMMANDS.md");
+    const r = await runCli(["docs", "--out", out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /^errand: Cannot write .*COMMANDS\.md: the folder .*no-such-folder does not exist/,
+    );
+    assert.equal(r.stderr.split("\n").length, 2, `one line: ${r.stderr}`);
+    assert.ok(!existsSync(out));
+  });
+
   it("docs includes the commands of plugins in --plugin-paths", async () => {
     const r = await runCli(["docs", "--plugin-paths", join(packageRoot, "repos", "hello")]);
     assert.equal(r.code, 0, r.stderr);
