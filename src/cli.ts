@@ -138,12 +138,40 @@ async function docs(argv: string[]): Promise<number> {
     config.prefix,
   );
   if (out) {
-    writeFileSync(resolve(out), markdown);
+    writeOutFile(resolve(out), markdown);
     process.stdout.write(`Wrote ${resolve(out)}\n`);
   } else {
     process.stdout.write(markdown);
   }
   return 0;
+}
+
+/** Writes a file named on the command line; a path that cannot be written is a usage error that says why. */
+function writeOutFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    const why = describeWriteError(file, err as NodeJS.ErrnoException);
+    if (!why) throw err;
+    throw new UsageExit(`Cannot write ${file}: ${why}`, { cause: err });
+  }
+}
+
+function describeWriteError(file: string, err: NodeJS.ErrnoException): string | undefined {
+  switch (err.code) {
+    case "ENOENT":
+      return `the folder ${dirname(file)} does not exist; create it first, or choose another path.`;
+    case "ENOTDIR":
+      return `part of ${dirname(file)} is a file, not a folder; choose another path.`;
+    case "EISDIR":
+      return "it is a folder; give a file name.";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "permission denied; choose a path you may write to.";
+    default:
+      return undefined;
+  }
 }
 
 function parseStrict<T extends Record<string, { type: "string" | "boolean" }>>(argv: string[], options: T) {
