@@ -173,6 +173,8 @@ describe("core plugins", () => {
         assert.match(reply, /N must be 1 or more/, command);
         assert.doesNotMatch(reply, /not a number/, command);
       }
+      assert.match(await bot.chat.ask("!history 99999999999"), /^Your last \d+ commands/);
+      assert.match(await bot.chat.ask("!! 99999999999999999999"), /no command number 99999999999999999999/);
     });
 
     it("survives a restart", async () => {
