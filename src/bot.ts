@@ -30,6 +30,7 @@ import { AuditLog } from "./security/audit.js";
 import { GroupStore } from "./security/groups.js";
 import { RateLimiter } from "./security/rate-limit.js";
 import { redactSecrets } from "./security/redact.js";
+import { qualifyUser } from "./security/user-id.js";
 import { Store } from "./storage/store.js";
 
 /** The stores a bot opens before it can be built. */
@@ -426,10 +427,4 @@ export class Bot {
         this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false }),
     };
   }
-}
-
-/** "alice", "@alice" or "console:alice" → "console:alice". */
-function qualifyUser(backend: string, name: string): string {
-  const bare = name.trim().replace(/^@/, "");
-  return /^[a-z]+:/.test(bare) ? bare : `${backend}:${bare}`;
 }
