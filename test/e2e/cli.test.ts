@@ -250,6 +250,18 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.match(again.stderr, /is not empty/);
   });
 
+  it("new-plugin takes errand from this checkout, as the README's 'Writing a plugin' tells authors to", async () => {
+    const pluginDir = join(dir.path, "weather");
+    assert.equal((await runCli(["new-plugin", pluginDir])).code, 0);
+    const pkg = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8"));
+    assert.equal(pkg.devDependencies.errand, `file:${packageRoot}`);
+    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Writing a plugin"), readme.indexOf("## Automation"));
+    assert.match(section, /`errand` package is not published on npm/);
+    assert.match(section, /"errand": "file:\/path\/to\/errand"/);
+    assert.match(section, /npm install --save-dev \/path\/to\/errand/);
+  });
+
   it("new-plugin names the example command after the plugin, so it does not clash with !hello or a built-in", async () => {
     const weather = join(dir.path, "weather");
     const echo = join(dir.path, "errand-plugin-echo");
