@@ -32,6 +32,7 @@ import { maskSecretValues } from "./security/mask-secret-values.js";
 import { MaskingBackend } from "./security/masking-backend.js";
 import { RateLimiter } from "./security/rate-limit.js";
 import { redactSecrets } from "./security/redact.js";
+import { qualifyUser } from "./security/user-id.js";
 import { DurableBackend } from "./storage/durable-backend.js";
 import { Store } from "./storage/store.js";
 
@@ -452,10 +453,4 @@ export class Bot {
         this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false }),
     };
   }
-}
-
-/** "alice", "@alice" or "console:alice" → "console:alice". */
-function qualifyUser(backend: string, name: string): string {
-  const bare = name.trim().replace(/^@/, "");
-  return /^[a-z]+:/.test(bare) ? bare : `${backend}:${bare}`;
 }

@@ -5,13 +5,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Backend } from "./backends/backend.js";
 import { ConsoleBackend } from "./backends/console.js";
 import { readSlackSettings, type SlackSettings } from "./backends/slack/slack-settings.js";
 import { Bot } from "./bot.js";
 import { renderInitConfig } from "./cli/init-config.js";
-import { scaffoldPlugin } from "./cli/new-plugin.js";
+import { type ScaffoldedPlugin, scaffoldPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
 import { type BotConfig, loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
@@ -112,16 +113,41 @@ function init(argv: string[]): number {
 function newPlugin(argv: string[]): number {
   const { positionals } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageExit("Usage: errand new-plugin DIR");
-  let made: { dir: string; name: string };
+  let made: ScaffoldedPlugin;
   try {
     made = scaffoldPlugin(positionals[0] as string);
   } catch (err) {
     throw new UsageExit((err as Error).message);
   }
-  process.stdout.write(
-    `Created plugin ${made.name} in ${made.dir}.\nNext: cd ${made.dir} && npm test; then edit src/index.ts.\n`,
-  );
+  process.stdout.write(`${describeScaffold(made)}\n`);
   return 0;
+}
+
+function describeScaffold({ dir, name, command, repo }: ScaffoldedPlugin): string {
+  const commitCommand = 'git add -A && git commit -m "First version"';
+  const created = `Created plugin ${name} in ${dir}`;
+  const next = `Next: cd ${dir} && npm test; then edit src/index.ts (its example command is !${command})`;
+  const install = `install it from chat with !repos install ${pathToFileURL(dir).href}`;
+  switch (repo.kind) {
+    case "committed":
+      return `${created}: a git repo with a first commit.\n${next}, commit, and ${install}`;
+    case "uncommitted":
+      return [
+        `${created}: a git repo, not committed: ${repo.why}.`,
+        repo.noIdentity
+          ? `Tell git who you are (git config --global user.name "Your Name"; git config --global user.email you@example.com), then commit: ${commitCommand}`
+          : `Commit it yourself: ${commitCommand}`,
+        `${next}, commit, and ${install}`,
+      ].join("\n");
+    case "none":
+      return [
+        `${created}, not a git repo: ${repo.why}.`,
+        `!repos install takes a git repo: git init && ${commitCommand}`,
+        `${next}, commit, and ${install}`,
+      ].join("\n");
+    case "inside":
+      return `${created}, inside the git repo ${repo.top}; commit it there.\n${next}.`;
+  }
 }
 
 /** `errand docs [--out FILE] [start flags]`: core commands, and those of the plugins in --plugin-paths. */
@@ -138,12 +164,40 @@ async function docs(argv: string[]): Promise<number> {
     config.prefix,
   );
   if (out) {
-    writeFileSync(resolve(out), markdown);
+    writeOutFile(resolve(out), markdown);
     process.stdout.write(`Wrote ${resolve(out)}\n`);
   } else {
     process.stdout.write(markdown);
   }
   return 0;
+}
+
+/** Writes a file named on the command line; a path that cannot be written is a usage error that says why. */
+function writeOutFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    const why = describeWriteError(file, err as NodeJS.ErrnoException);
+    if (!why) throw err;
+    throw new UsageExit(`Cannot write ${file}: ${why}`, { cause: err });
+  }
+}
+
+function describeWriteError(file: string, err: NodeJS.ErrnoException): string | undefined {
+  switch (err.code) {
+    case "ENOENT":
+      return `the folder ${dirname(file)} does not exist; create it first, or choose another path.`;
+    case "ENOTDIR":
+      return `part of ${dirname(file)} is a file, not a folder; choose another path.`;
+    case "EISDIR":
+      return "it is a folder; give a file name.";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "permission denied; choose a path you may write to.";
+    default:
+      return undefined;
+  }
 }
 
 function parseStrict<T extends Record<string, { type: "string" | "boolean" }>>(argv: string[], options: T) {

@@ -1,3 +1,4 @@
+import { usageLine } from "../../src/docs/command-doc.js";
 import { UsageError } from "../../src/errors.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
 import { GROUP_NAME } from "../../src/security/groups.js";
@@ -11,8 +12,8 @@ import { GROUP_NAME } from "../../src/security/groups.js";
  * @admin
  */
 export async function authAdd(ctx: CoreContext, user: string, group: string): Promise<string> {
-  const id = ctx.host.qualifyUser(user);
-  const g = groupName(group);
+  const id = userId(ctx, user, "auth add");
+  const g = groupName(ctx, group, "auth add");
   const added = await ctx.host.groups.add(id, g);
   return added ? `${id} is now in group ${g}.` : `${id} was already in group ${g}.`;
 }
@@ -26,8 +27,8 @@ export async function authAdd(ctx: CoreContext, user: string, group: string): Pr
  * @admin
  */
 export async function authRemove(ctx: CoreContext, user: string, group: string): Promise<string> {
-  const id = ctx.host.qualifyUser(user);
-  const g = groupName(group);
+  const id = userId(ctx, user, "auth remove");
+  const g = groupName(ctx, group, "auth remove");
   const removed = await ctx.host.groups.remove(id, g);
   return removed ? `${id} is no longer in group ${g}.` : `${id} was not in group ${g}.`;
 }
@@ -41,7 +42,7 @@ export async function authRemove(ctx: CoreContext, user: string, group: string):
  * @admin
  */
 export function authGroups(ctx: CoreContext, user?: string): string {
-  const id = user ? ctx.host.qualifyUser(user) : ctx.user.id;
+  const id = user === undefined ? ctx.user.id : userId(ctx, user, "auth groups");
   const groups = [...ctx.host.groups.groupsOf(id)].sort();
   const admin = ctx.host.isAdmin(id) ? " (and an admin, from the config)" : "";
   return groups.length ? `${id} is in: ${groups.join(", ")}${admin}.` : `${id} is in no group${admin}.`;
@@ -55,19 +56,35 @@ export function authGroups(ctx: CoreContext, user?: string): string {
  * @admin
  */
 export function authMembers(ctx: CoreContext, group: string): string {
-  const g = groupName(group);
+  const g = groupName(ctx, group, "auth members");
   const members = ctx.host.groups.members(g);
   if (members.length > 0) return `Group ${g}: ${members.join(", ")}.`;
   const known = ctx.host.groups.allGroups();
   return `Group ${g} has no members.${known.length ? ` Groups: ${known.join(", ")}.` : ""}`;
 }
 
-function groupName(group: string): string {
+function userId(ctx: CoreContext, user: string, command: string): string {
+  try {
+    return ctx.host.qualifyUser(user);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${err.message} ${usage(ctx, command)}`);
+    throw err;
+  }
+}
+
+function groupName(ctx: CoreContext, group: string, command: string): string {
   const g = group.toLowerCase().replace(/^group:/, "");
   if (!GROUP_NAME.test(g)) {
     throw new UsageError(
-      `"${group}" is not a group name: letters, digits, "_", "." and "-", starting with a letter or digit.`,
+      `"${group}" is not a group name: letters, digits, "_", "." and "-", starting with a letter or digit. ` +
+        usage(ctx, command),
     );
   }
   return g;
+}
+
+/** The command's usage line, as an arity error gives it. */
+function usage(ctx: CoreContext, command: string): string {
+  const doc = ctx.host.commands().find((c) => c.name === command)?.doc;
+  return doc ? `Usage: \`${usageLine(doc, ctx.host.prefix)}\`.` : "";
 }

@@ -51,8 +51,11 @@ export async function rerun(ctx: CoreContext, number?: string): Promise<void> {
 }
 
 function parseCount(value: string, prefix: string): number {
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`"${value}" is not a number. Usage: \`${prefix}history [N]\`, \`${prefix}! [N]\`.`);
+  const usage = `Usage: \`${prefix}history [N]\`, \`${prefix}! [N]\`.`;
+  if (/^-?\d+$/.test(value) && Number(value) < 1) {
+    throw new UsageError(`N must be 1 or more (you gave ${value}). ${usage}`);
   }
-  return Number(value);
+  if (!/^\d+$/.test(value)) throw new UsageError(`"${value}" is not a number. ${usage}`);
+  // A huge N shows the whole (capped) history, or finds no such command: both say what happened.
+  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
 }

@@ -1,14 +1,25 @@
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import semver from "semver";
 import { hostVersion, packageRoot } from "../paths.js";
+import { loadCoreCatalog } from "../plugins/core-catalog.js";
+import { initPluginRepo, type PluginRepoOutcome } from "./init-plugin-repo.js";
+
+export interface ScaffoldedPlugin {
+  dir: string;
+  name: string;
+  /** The example command's words, named after the plugin. */
+  command: string;
+  repo: PluginRepoOutcome;
+}
 
 /**
  * `errand new-plugin DIR`: a plugin repo with one TSDoc-documented command and a passing test, ready
- * for `npm test` (no install needed: node_modules/errand links to this Errand) and for
- * `!repos install`.
+ * for `npm test` (no install needed: node_modules/errand links to this Errand) and, once committed (done
+ * here when git can), for `!repos install file://DIR`.
  */
-export function scaffoldPlugin(target: string): { dir: string; name: string } {
+export function scaffoldPlugin(target: string): ScaffoldedPlugin {
   const dir = resolve(target);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new Error(`${dir} is not empty; choose a new folder for the plugin.`);
@@ -20,6 +31,8 @@ export function scaffoldPlugin(target: string): { dir: string; name: string } {
       .replace(/[^a-z0-9-]+/g, "-")
       .replace(/^[^a-z]+/, "")
       .slice(0, 40) || "my-plugin";
+  const command = exampleCommand(name);
+  const fn = functionName(command);
   const files: Record<string, string> = {
     "plugin.json": `${JSON.stringify(
       {
@@ -40,12 +53,14 @@ export function scaffoldPlugin(target: string): { dir: string; name: string } {
     "src/index.ts": `import type { Context } from "errand/plugin";
 
 /**
- * Greets you, or whoever you name. This comment is the command's help: \`!help hello\`.
+ * Greets you, or whoever you name: an example to make your own. This comment is the command's help:
+ * \`!help ${command}\`.
  * @param name - who to greet (default: you)
- * @example !hello
- * @example !hello Ada
+ * @example !${command}
+ * @example !${command} Ada
+ * @command ${command}
  */
-export function hello(ctx: Context, name?: string): string {
+export function ${fn}(ctx: Context, name?: string): string {
   return \`\${ctx.config.greeting}, \${name ?? ctx.user.name}!\`;
 }
 `,
@@ -60,12 +75,12 @@ before(async () => {
 });
 after(() => bot.close());
 
-test("hello greets the sender", async () => {
-  assert.equal(await bot.ask("!hello"), "Hello, operator!");
+test("!${command} greets the sender", async () => {
+  assert.equal(await bot.ask("!${command}"), "Hello, operator!");
 });
 
-test("hello greets whoever is named", async () => {
-  assert.equal(await bot.ask("!hello Ada", { as: "bob", room: "ops" }), "Hello, Ada!");
+test("!${command} greets whoever is named", async () => {
+  assert.equal(await bot.ask("!${command} Ada", { as: "bob", room: "ops" }), "Hello, Ada!");
 });
 `,
     "package.json": `${JSON.stringify(
@@ -100,7 +115,11 @@ test("hello greets whoever is named", async () => {
 An [Errand](${packageRoot}) plugin.
 
 - \`npm test\` runs its tests in a real sandbox (\`errand/testing\`).
-- Install it from chat: commit, then \`!repos install file://${dir}\` (or the URL you push it to).
+- \`errand\` is not on npm: \`package.json\` takes it from the Errand checkout that made this plugin
+  (\`file:${packageRoot}\`). Elsewhere, point it at your own checkout (built by its \`npm ci\`):
+  \`npm install --save-dev /path/to/errand\`.
+- Install it from chat: \`!repos install ${pathToFileURL(dir).href}\` (or the URL you push it to).
+  The bot installs what is committed: commit your changes first.
 - Every exported function of \`src/index.ts\` is a command; its TSDoc comment is its help.
 `,
   };
@@ -110,5 +129,45 @@ An [Errand](${packageRoot}) plugin.
   }
   mkdirSync(join(dir, "node_modules"), { recursive: true });
   symlinkSync(packageRoot, join(dir, "node_modules", "errand"), "dir");
-  return { dir, name };
+  const repo = initPluginRepo(dir, `New Errand plugin ${name} (errand new-plugin)`);
+  return { dir, name, command, repo };
+}
+
+/**
+ * Named after the plugin, so that it cannot clash with `!hello` of the first-party example; unless a built-in
+ * or first-party command already starts with that word (a plugin named "echo" gets `!my-echo`).
+ */
+function exampleCommand(name: string): string {
+  const taken = new Set(
+    [...loadCoreCatalog().flatMap((p) => p.docs.map((d) => d.command)), ...firstPartyCommands()].map(
+      (c) => c.split(" ")[0],
+    ),
+  );
+  return taken.has(name) ? `my-${name}` : name;
+}
+
+function firstPartyCommands(): string[] {
+  try {
+    const index = JSON.parse(readFileSync(join(packageRoot, "repos", "index.json"), "utf8")) as {
+      repos: { commands?: string[] }[];
+    };
+    return index.repos.flatMap((r) => r.commands ?? []);
+  } catch {
+    return [];
+  }
+}
+
+// Words that cannot name a function in an ES module. The chat name comes from @command, so any name works.
+const RESERVED = new Set(
+  (
+    "await break case catch class const continue debugger default delete do else enum export extends false " +
+    "finally for function if implements import in instanceof interface let new null package private " +
+    "protected public return static super switch this throw true try typeof var void while with yield"
+  ).split(" "),
+);
+
+/** "deploy-tools" → "deployTools". */
+function functionName(command: string): string {
+  const camel = command.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/-/g, "");
+  return RESERVED.has(camel) ? `${camel}Command` : camel;
 }

@@ -1,6 +1,34 @@
 import { configFlag, settings } from "../config/settings.js";
 
-const row = (left: string, right: string) => `  ${left.padEnd(28)}${right}`;
+const width = 80;
+const textColumn = 30;
+const indent = " ".repeat(textColumn);
+
+/**
+ * One row: the left column, then its text at column 30, word-wrapped to 80 columns. A left column too long
+ * to leave two spaces before the text gets a line of its own.
+ */
+function row(left: string, text: string): string {
+  const head = `  ${left}`;
+  const [first = "", ...rest] = wrap(text, width - textColumn);
+  const more = rest.map((line) => indent + line);
+  if (head.length + 2 > textColumn) return [head, indent + first, ...more].join("\n");
+  return [head.padEnd(textColumn) + first, ...more].join("\n");
+}
+
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
 
 export function renderUsage(): string {
   return [

@@ -152,12 +152,17 @@ function checkValues(value: unknown, where: string): void {
   if (validateFile()(value)) return;
   const err = validateFile().errors?.[0];
   if (!err) return;
-  if (err.keyword === "additionalProperties") {
-    const key = (err.params as { additionalProperty: string }).additionalProperty;
+  const path = err.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  const unknown =
+    err.keyword === "additionalProperties"
+      ? (err.params as { additionalProperty: string }).additionalProperty
+      : undefined;
+  if (unknown !== undefined && path === "") {
     const known = settings.map((s) => s.key).join(", ");
-    throw new ConfigError(`Unknown key "${key}" in ${where}. Known keys: ${known}.`);
+    throw new ConfigError(`Unknown key "${unknown}" in ${where}. Known keys: ${known}.`);
   }
-  const key = err.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  // An unknown key inside a setting (a field of an ACL rule) is a bad value of that setting.
+  const key = unknown === undefined ? path : `${path}.${unknown}`;
   const setting = settings.find((s) => s.key === key.split(".")[0]);
   throw new ConfigError(
     `Bad value for "${key}" in ${where}: it must be ${setting?.expected ?? err.message}.`,

@@ -14,14 +14,17 @@ export const schemaAjv = lazy(() => {
   return ajv;
 });
 
-/** "url: must match format "uri"" — the field first, as users look for it. */
+/** "url: must match format "uri"" — the field first, by its full path ("jobs.room"), as users look for it. */
 export function describeSchemaError(err: ErrorObject): string {
-  const field =
+  // Ajv points at the object for a missing or unknown property, and names the property in params.
+  const property =
     err.keyword === "required"
       ? (err.params as { missingProperty: string }).missingProperty
       : err.keyword === "additionalProperties"
         ? (err.params as { additionalProperty: string }).additionalProperty
-        : err.instancePath.replace(/^\//, "").replace(/\//g, ".");
+        : undefined;
+  const path = err.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  const field = property === undefined ? path : path ? `${path}.${property}` : property;
   if (err.keyword === "required") return `${field}: is required`;
   if (err.keyword === "additionalProperties") return `${field}: is not a known field`;
   if (err.keyword === "enum") {

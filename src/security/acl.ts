@@ -1,4 +1,6 @@
 import { UsageError } from "../errors.js";
+import { GROUP_NAME } from "./groups.js";
+import { USER_ID } from "./user-id.js";
 
 /**
  * Who may run what. The rules, in the order the README gives them:
@@ -87,6 +89,18 @@ export function describeRule(rule: AclRule): string {
   return `${rule.id}: ${rule.effect} ${target} ${who}${rule.room ? ` room:${rule.room}` : ""}`;
 }
 
+/** The identity of `user:NAME`; an empty or blank NAME names nobody and is refused. */
+function userId(who: string, qualifyUser: (name: string) => string): string {
+  let id = "";
+  try {
+    id = qualifyUser(who.slice(5));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+  }
+  if (!USER_ID.test(id)) throw new UsageError(`"${who}" is not a WHO. ${USAGE}`);
+  return id;
+}
+
 const USAGE =
   "Usage: `!acl allow|deny TARGET WHO [room:ROOM]`, TARGET a command or PLUGIN:*, WHO user:NAME, group:NAME or *.";
 
@@ -108,9 +122,8 @@ export function parseRule(
   if (!parsedTarget.name) throw new UsageError(USAGE);
   let parsedWho: Who;
   if (who === "*") parsedWho = { kind: "any" };
-  else if (who.startsWith("user:") && who.length > 5)
-    parsedWho = { kind: "user", id: qualifyUser(who.slice(5)) };
-  else if (who.startsWith("group:") && who.length > 6)
+  else if (who.startsWith("user:")) parsedWho = { kind: "user", id: userId(who, qualifyUser) };
+  else if (who.startsWith("group:") && GROUP_NAME.test(who.slice(6).toLowerCase()))
     parsedWho = { kind: "group", name: who.slice(6).toLowerCase() };
   else throw new UsageError(`"${who}" is not a WHO. ${USAGE}`);
   let parsedRoom: string | null = null;

@@ -1,4 +1,6 @@
+import { UsageError } from "../errors.js";
 import type { JsonSublevel } from "../storage/store.js";
+import { USER_ID } from "./user-id.js";
 
 const SEP = "\u0000";
 export const GROUP_NAME = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
@@ -25,6 +27,9 @@ export class GroupStore {
   }
 
   async add(userId: string, group: string): Promise<boolean> {
+    // Callers check names with the usage of their command; this keeps a membership of nobody out of the store.
+    if (!USER_ID.test(userId)) throw new UsageError(`"${userId}" is not a user identity like console:alice.`);
+    if (!GROUP_NAME.test(group)) throw new UsageError(`"${group}" is not a group name.`);
     if (this.isMember(userId, group)) return false;
     await this.#db.put(`${group}${SEP}${userId}`, true);
     this.#remember(userId, group);

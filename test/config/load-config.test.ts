@@ -97,6 +97,17 @@ describe("loadConfig", () => {
     );
   });
 
+  it("refuses an unknown key inside a setting by its full path, not as an unknown setting", () => {
+    const file = write(
+      "c.json",
+      '{ "acl": [{ "effect": "deny", "target": "echo", "who": "*", "rom": "ops" }] }',
+    );
+    assert.throws(
+      () => loadConfig(["--config", file], {}, dir.path),
+      isConfigError(/^Bad value for "acl\.0\.rom" in config file .*c\.json: it must be a list of rules like/),
+    );
+  });
+
   it("refuses a wrong type, naming the key and what is expected", () => {
     const file = write("c.json", '{ "maxMessageLength": "lots" }');
     assert.throws(

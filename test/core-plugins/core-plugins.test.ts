@@ -180,8 +180,18 @@ describe("core plugins", () => {
     });
 
     it("limits and validates the count", async () => {
-      assert.match(await bot.chat.ask("!history -3"), /not a number/);
+      assert.match(await bot.chat.ask("!history x"), /"x" is not a number/);
       assert.match(await bot.chat.ask("!history 1"), /Your last 1 command /);
+    });
+
+    it("says that N must be 1 or more for 0 or a negative N, not that it is not a number", async () => {
+      for (const command of ["!history 0", "!history -3", "!! 0"]) {
+        const reply = await bot.chat.ask(command);
+        assert.match(reply, /N must be 1 or more/, command);
+        assert.doesNotMatch(reply, /not a number/, command);
+      }
+      assert.match(await bot.chat.ask("!history 99999999999"), /^Your last \d+ commands/);
+      assert.match(await bot.chat.ask("!! 99999999999999999999"), /no command number 99999999999999999999/);
     });
 
     it("survives a restart", async () => {

@@ -1,12 +1,34 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { packageRoot } from "../../src/paths.js";
+import { GitRepo } from "../helpers/git-repo.js";
 import { cleanEnv, runCli } from "../helpers/run-cli.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
+const git = (cwd: string, ...args: string[]) =>
+  spawnSync("git", args, { cwd, encoding: "utf8" }).stdout.trim();
+
+/** Git with no user.name or user.email anywhere, and no guessing one from the host. */
+function gitWithoutIdentity(home: string): NodeJS.ProcessEnv {
+  const empty = join(home, "empty.gitconfig");
+  writeFileSync(empty, "");
+  return {
+    GIT_CONFIG_GLOBAL: empty,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "user.useConfigOnly",
+    GIT_CONFIG_VALUE_0: "true",
+    GIT_AUTHOR_NAME: undefined,
+    GIT_AUTHOR_EMAIL: undefined,
+    GIT_COMMITTER_NAME: undefined,
+    GIT_COMMITTER_EMAIL: undefined,
+    EMAIL: undefined,
+  };
+}
 
 describe("errand CLI (end to end, through a pipe)", function () {
   this.timeout(60_000);
@@ -174,6 +196,19 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.equal(readFileSync(out, "utf8"), r.stdout);
   });
 
+  it("docs --out into a folder that does not exist says so in one line, with exit 2", async () => {
+    const out = join(dir.path, "no-such-folder", "COMMANDS.md");
+    const r = await runCli(["docs", "--out", out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /^errand: Cannot write .*COMMANDS\.md: the folder .*no-such-folder does not exist/,
+    );
+    assert.equal(r.stderr.split("\n").length, 2, `one line: ${r.stderr}`);
+    assert.ok(!existsSync(out));
+  });
+
   it("docs includes the commands of plugins in --plugin-paths", async () => {
     const r = await runCli(["docs", "--plugin-paths", join(packageRoot, "repos", "hello")]);
     assert.equal(r.code, 0, r.stderr);
@@ -182,11 +217,14 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.match(r.stdout, /### Listens for `\/\^good \(morning\|afternoon\|evening\)\\b\/`/);
   });
 
-  it("new-plugin scaffolds a plugin whose own test passes, and the bot runs it", async () => {
+  it("new-plugin scaffolds a committed plugin repo whose own test passes, and the bot installs it from git", async () => {
     const pluginDir = join(dir.path, "weather");
     const made = await runCli(["new-plugin", pluginDir]);
     assert.equal(made.code, 0, made.stderr);
-    assert.match(made.stdout, /Created plugin weather/);
+    assert.match(made.stdout, /Created plugin weather .*: a git repo with a first commit\./);
+    assert.match(made.stdout, new RegExp(`!repos install ${pathToFileURL(pluginDir).href}`));
+    assert.equal(git(pluginDir, "rev-list", "--count", "HEAD"), "1");
+    assert.equal(git(pluginDir, "status", "--porcelain"), "", "everything but node_modules is committed");
     const test = spawnSync("npm", ["test", "--silent"], {
       cwd: pluginDir,
       env: cleanEnv(),
@@ -195,16 +233,82 @@ describe("errand CLI (end to end, through a pipe)", function () {
     assert.equal(test.status, 0, test.stdout + test.stderr);
     assert.match(test.stdout, /# pass 2/);
     const r = await runCli(
-      ["start", "--data-dir", data, "--plugin-paths", pluginDir],
-      "!hello Ada\n!help hello\n",
+      ["start", "--data-dir", data],
+      `!repos install ${pathToFileURL(pluginDir).href}\n!weather Ada\n!help weather\n`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Installed weather at \w{7} \([^)]+\)\.\nweather 0\.1\.0 is active\. New commands: !weather\./,
     );
     assert.match(
       r.stdout,
-      /^Hello, Ada!\n!hello \[name\] {2}\(plugin weather\)\nGreets you, or whoever you name/,
+      /\nHello, Ada!\n!weather \[name\] {2}\(plugin weather\)\nGreets you, or whoever you name/,
     );
     const again = await runCli(["new-plugin", pluginDir]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /is not empty/);
+  });
+
+  it("new-plugin takes errand from this checkout, as the README's 'Writing a plugin' tells authors to", async () => {
+    const pluginDir = join(dir.path, "weather");
+    assert.equal((await runCli(["new-plugin", pluginDir])).code, 0);
+    const pkg = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8"));
+    assert.equal(pkg.devDependencies.errand, `file:${packageRoot}`);
+    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Writing a plugin"), readme.indexOf("## Automation"));
+    assert.match(section, /`errand` package is not published on npm/);
+    assert.match(section, /"errand": "file:\/path\/to\/errand"/);
+    assert.match(section, /npm install --save-dev \/path\/to\/errand/);
+  });
+
+  it("new-plugin names the example command after the plugin, so it does not clash with !hello or a built-in", async () => {
+    const weather = join(dir.path, "weather");
+    const echo = join(dir.path, "errand-plugin-echo");
+    for (const target of [weather, echo]) assert.equal((await runCli(["new-plugin", target])).code, 0);
+    const r = await runCli(
+      [
+        "start",
+        "--data-dir",
+        data,
+        "--plugin-paths",
+        [weather, echo, join(packageRoot, "repos", "hello")].join(","),
+      ],
+      "!hello Ada\n!weather Bob\n!my-echo Cy\n!echo hi\n",
+    );
+    assert.equal(r.stdout, "Hello, Ada!\nHello, Bob!\nHello, Cy!\nhi\n", r.stderr);
+  });
+
+  it("new-plugin makes the repo but skips the commit, saying why, when git knows no author", async () => {
+    const pluginDir = join(dir.path, "anonymous");
+    const made = await runCli(["new-plugin", pluginDir], "", { env: gitWithoutIdentity(dir.path) });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /a git repo, not committed: git does not know who you are/);
+    assert.match(made.stdout, /git config --global user\.email/);
+    assert.ok(existsSync(join(pluginDir, ".git")));
+    assert.equal(spawnSync("git", ["rev-parse", "--verify", "HEAD"], { cwd: pluginDir }).status, 128);
+  });
+
+  it("new-plugin still scaffolds when git is not installed, and says what to do", async () => {
+    const bin = join(dir.path, "bin");
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, "node"));
+    const pluginDir = join(dir.path, "nogit");
+    const made = await runCli(["new-plugin", pluginDir], "", { env: { PATH: bin } });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /not a git repo: git is not installed/);
+    assert.ok(existsSync(join(pluginDir, "plugin.json")));
+    assert.ok(!existsSync(join(pluginDir, ".git")));
+  });
+
+  it("new-plugin inside another git repo does not nest a repo there", async () => {
+    const outer = new GitRepo(join(dir.path, "ops-tools"));
+    outer.commit("Start", { "README.md": "ops tools\n" });
+    const pluginDir = join(outer.dir, "plugins", "deploy");
+    const made = await runCli(["new-plugin", pluginDir]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /inside the git repo .*ops-tools; commit it there/);
+    assert.ok(!existsSync(join(pluginDir, ".git")));
   });
 
   it("prints the HTTP port it picked for --http-port 0, and /healthz answers there", async () => {

@@ -114,11 +114,11 @@ describe("loadManifest", () => {
     assert.equal(loadManifest(dir.path, "1.5.0-beta.1").name, "demo");
   });
 
-  it("refuses an unknown permission", () => {
+  it("refuses an unknown permission, naming the file and the field's full path", () => {
     refuses(
-      { ...good, permissions: { shell: true } },
+      { ...good, permissions: { fs: true } },
       ErrorCode.ManifestInvalid,
-      /field shell: is not a known field \(known permissions are net/,
+      /plugin\.json: field permissions\.fs: is not a known field \(known permissions are net/,
     );
   });
 
@@ -151,11 +151,16 @@ describe("loadManifest", () => {
     refuses({ ...good, main: "src/nope.ts" }, ErrorCode.ManifestInvalid, /field main/);
   });
 
-  it("refuses an unknown limit", () => {
+  it("refuses an unknown limit, or one out of range, naming the field's full path", () => {
     refuses(
       { ...good, limits: { cpus: 4 } },
       ErrorCode.ManifestInvalid,
-      /known limits are memoryMb, timeoutMs and wallTimeoutMs/,
+      /plugin\.json: field limits\.cpus: is not a known field \(known limits are memoryMb, timeoutMs and wallTimeoutMs/,
+    );
+    refuses(
+      { ...good, limits: { memoryMb: 1 } },
+      ErrorCode.ManifestInvalid,
+      /plugin\.json: field limits\.memoryMb: must be >= 8/,
     );
   });
 });

@@ -135,6 +135,8 @@ describe("ACL decisions (users × groups × rooms × rules × commands)", () => 
     );
     assert.throws(() => parseRule("permit", "x", "*", undefined, user), /Usage: `!acl allow\|deny/);
     assert.throws(() => parseRule("allow", "x", "bob", undefined, user), /"bob" is not a WHO/);
+    for (const who of ["user:", "user: ", "user:\t", "group:", "group: ", "group:a b"])
+      assert.throws(() => parseRule("allow", "x", who, undefined, user), /Usage: `!acl allow\|deny/, who);
     assert.throws(() => parseRule("allow", "x", "*", "prod", user), /"prod" is not room:NAME/);
   });
 });

@@ -49,6 +49,29 @@ describe("who may do what, from chat", function () {
       assert.match(await ask("!auth add alice Not_A_Group!"), /is not a group name/);
     });
 
+    it("refuse an empty or blank user or group name with the usage, and change nothing", async () => {
+      const cases: [string, RegExp][] = [
+        ['!auth add "" ops', /^"" is not a user name.* Usage: `!auth add <user> <group>`/],
+        ['!auth add "  " ops', /^" {2}" is not a user name.* Usage: `!auth add <user> <group>`/],
+        ["!auth add @ ops", /^"@" is not a user name/],
+        ["!auth add console: ops", /^"console:" is not a user name/],
+        ['!auth add alice ""', /^"" is not a group name.* Usage: `!auth add <user> <group>`/],
+        ['!auth add alice " "', /^" " is not a group name/],
+        ['!auth remove "" ops', /^"" is not a user name.* Usage: `!auth remove <user> <group>`/],
+        ['!auth remove alice ""', /^"" is not a group name.* Usage: `!auth remove <user> <group>`/],
+        ['!auth groups ""', /^"" is not a user name.* Usage: `!auth groups \[user\]`/],
+        ['!auth groups " "', /^" " is not a user name/],
+        ['!auth members ""', /^"" is not a group name.* Usage: `!auth members <group>`/],
+        ['!auth members " "', /^" " is not a group name/],
+      ];
+      for (const [command, reply] of cases) assert.match(await ask(command), reply, command);
+      assert.equal(
+        await ask("!auth groups"),
+        "console:operator is in no group (and an admin, from the config).",
+      );
+      assert.equal(await ask("!auth members ops"), "Group ops has no members.");
+    });
+
     it("cannot be changed by non-admins", async () => {
       assert.match(await ask("!auth add mallory admins", "mallory"), /is for admins only/);
       assert.match(await ask("!auth members ops", "mallory"), /is for admins only/);
@@ -96,6 +119,17 @@ describe("who may do what, from chat", function () {
         await ask("!greet", "dave"),
         /You may not run `!greet` \(rule r3: deny "greet" user:console:dave\)/,
       );
+    });
+
+    it("refuse a user: or group: with an empty or blank name, and add nothing", async () => {
+      for (const who of ["user:", '"user: "', "user:@", "user:console:", "group:", '"group: "']) {
+        assert.match(
+          await ask(`!acl allow echo ${who}`),
+          /is not a WHO|is not a user name|is not a group name/,
+          who,
+        );
+      }
+      assert.match(await ask("!acl list"), /^No rules/);
     });
 
     it("come from the config file too, and those are not removable from chat", async () => {
