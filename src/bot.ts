@@ -110,6 +110,7 @@ export class Bot {
     this.plugins = new PluginManager({
       db: store.sublevel("plugins"),
       storeDb: store.sublevel("plugin-store"),
+      journal: store.journal,
       registry: this.registry,
       log,
       buildCacheDir: join(config.dataDir, "plugin-builds"),

@@ -21,6 +21,7 @@ import { pluginFetch } from "../sandbox/plugin-http.js";
 import { type GuestCall, type MatchPattern, type PatternMatch, Sandbox } from "../sandbox/sandbox.js";
 import type { TimerOrigin } from "../scheduler/plugin-timers.js";
 import { MIN_MASKED_LENGTH } from "../security/mask-secret-values.js";
+import type { Journal } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 import {
   describePermissions,
@@ -99,6 +100,8 @@ export interface PluginManagerOptions {
   timers: TimerHost;
   db: JsonSublevel;
   storeDb: JsonSublevel;
+  /** Group commit for plugin store writes. */
+  journal: Journal;
   registry: CommandRegistry;
   log: Logger;
   buildCacheDir: string;
@@ -209,7 +212,12 @@ export class PluginManager {
       status: "inactive",
       reason: record.active ? null : inactiveReason(record),
       limits: this.#limitsFor(manifest),
-      store: new PluginStore(this.#opts.storeDb, manifest.name, this.#opts.storeQuotaBytes),
+      store: new PluginStore(
+        this.#opts.storeDb,
+        manifest.name,
+        this.#opts.storeQuotaBytes,
+        this.#opts.journal,
+      ),
       failuresInARow: 0,
       lastError: null,
       sandbox: null,

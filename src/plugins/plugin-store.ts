@@ -1,10 +1,13 @@
 import { QuotaExceededError, UsageError } from "../errors.js";
+import type { Journal } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 const SEP = "\u0000";
 export const MAX_KEY_LENGTH = 256;
 export const MAX_VALUE_BYTES = 256 * 1024;
 const MAX_LIST = 1000;
+/** Values kept in memory per plugin (most recently used): a plugin's hot keys never touch the disk to be read. */
+const CACHED_VALUES = 256;
 
 /**
  * A plugin's own key-value space: explicit get/set of JSON values (so nothing is "mutated in place and
@@ -14,19 +17,39 @@ export class PluginStore {
   readonly #db: JsonSublevel;
   readonly #plugin: string;
   readonly #quotaBytes: number;
+  readonly #journal: Journal;
   #used: Promise<Map<string, number>> | undefined;
+  /** Recently used values (null: known to be absent), in least-recently-used order. */
+  readonly #cache = new Map<string, unknown>();
 
-  constructor(db: JsonSublevel, plugin: string, quotaBytes: number) {
+  constructor(db: JsonSublevel, plugin: string, quotaBytes: number, journal: Journal) {
     this.#db = db;
     this.#plugin = plugin;
     this.#quotaBytes = quotaBytes;
+    this.#journal = journal;
   }
 
+  /** The value, or null. Treat it as read-only: it may be the cached copy. */
   async get(key: string): Promise<unknown> {
     this.#checkKey(key);
-    return (await this.#db.get(this.#key(key))) ?? null;
+    if (this.#cache.has(key)) {
+      const value = this.#cache.get(key);
+      this.#cache.delete(key);
+      this.#cache.set(key, value);
+      return value;
+    }
+    await this.#journal.committed();
+    const value = (await this.#db.get(this.#key(key))) ?? null;
+    // A set() while this read was on its way is newer than what the disk said.
+    if (this.#cache.has(key)) return this.#cache.get(key);
+    this.#remember(key, value);
+    return value;
   }
 
+  /**
+   * Stores a JSON value. It is visible to `get` at once and written with the next group commit; the
+   * command's reply waits for that write.
+   */
   async set(key: string, value: unknown): Promise<void> {
     this.#checkKey(key);
     if (value === undefined)
@@ -39,24 +62,33 @@ export class PluginStore {
       );
     }
     const sizes = await this.#sizes();
-    const total = [...sizes.values()].reduce((a, b) => a + b, 0) - (sizes.get(key) ?? 0) + size;
+    const total = this.#total(sizes) - (sizes.get(key) ?? 0) + size;
     if (total > this.#quotaBytes) {
       throw new QuotaExceededError(
         `Plugin ${this.#plugin} is out of store space (quota ${this.#quotaBytes} bytes); delete keys it no longer needs.`,
       );
     }
-    await this.#db.put(this.#key(key), JSON.parse(json));
     sizes.set(key, size);
+    this.#remember(key, JSON.parse(json));
+    void this.#journal.append({
+      type: "put",
+      sublevel: this.#db,
+      key: this.#key(key),
+      value: json,
+      valueEncoding: "utf8",
+    });
   }
 
   async delete(key: string): Promise<void> {
     this.#checkKey(key);
-    await this.#db.del(this.#key(key));
     (await this.#sizes()).delete(key);
+    this.#remember(key, null);
+    void this.#journal.append({ type: "del", sublevel: this.#db, key: this.#key(key) });
   }
 
   /** Keys starting with `prefix`, sorted, at most 1000. */
   async list(prefix = ""): Promise<string[]> {
+    await this.#journal.committed();
     const keys: string[] = [];
     const base = `${this.#plugin}${SEP}`;
     for await (const k of this.#db.keys({
@@ -71,6 +103,7 @@ export class PluginStore {
 
   /** Everything, for backups before uninstall. */
   async entries(): Promise<Record<string, unknown>> {
+    await this.#journal.committed();
     const out: Record<string, unknown> = {};
     const base = `${this.#plugin}${SEP}`;
     for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` }))
@@ -80,17 +113,32 @@ export class PluginStore {
 
   /** Deletes everything (uninstall, after the backup). */
   async clear(): Promise<void> {
+    await this.#journal.committed();
+    this.#cache.clear();
     const base = `${this.#plugin}${SEP}`;
     await this.#db.clear({ gte: base, lt: `${base}\uffff` });
     this.#used = undefined;
   }
 
   async usedBytes(): Promise<number> {
-    return [...(await this.#sizes()).values()].reduce((a, b) => a + b, 0);
+    return this.#total(await this.#sizes());
+  }
+
+  #total(sizes: Map<string, number>): number {
+    let total = 0;
+    for (const n of sizes.values()) total += n;
+    return total;
+  }
+
+  #remember(key: string, value: unknown): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, value);
+    if (this.#cache.size > CACHED_VALUES) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   #sizes(): Promise<Map<string, number>> {
     this.#used ??= (async () => {
+      await this.#journal.committed();
       const sizes = new Map<string, number>();
       const base = `${this.#plugin}${SEP}`;
       for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` })) {

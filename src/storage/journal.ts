@@ -2,7 +2,7 @@ import type { Level } from "level";
 import type { JsonSublevel } from "./store.js";
 
 export type JournalOp =
-  | { type: "put"; sublevel: JsonSublevel; key: string; value: unknown }
+  | { type: "put"; sublevel: JsonSublevel; key: string; value: unknown; valueEncoding?: "utf8" }
   | { type: "del"; sublevel: JsonSublevel; key: string };
 
 /**

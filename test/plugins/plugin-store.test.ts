@@ -14,8 +14,8 @@ describe("PluginStore", () => {
   afterEach(() => temp.remove());
 
   it("keeps each plugin in its own namespace", async () => {
-    const a = new PluginStore(store.sublevel("plugin-store"), "a", 10_000);
-    const ab = new PluginStore(store.sublevel("plugin-store"), "ab", 10_000);
+    const a = new PluginStore(store.sublevel("plugin-store"), "a", 10_000, store.journal);
+    const ab = new PluginStore(store.sublevel("plugin-store"), "ab", 10_000, store.journal);
     await a.set("k", { v: 1 });
     await ab.set("k", "other");
     assert.deepEqual(await a.get("k"), { v: 1 });
@@ -28,7 +28,7 @@ describe("PluginStore", () => {
   });
 
   it("refuses a write over the quota, and keeps what was there", async () => {
-    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal);
     await s.set("a", "x".repeat(500));
     await assert.rejects(
       s.set("b", "y".repeat(600)),
@@ -40,15 +40,15 @@ describe("PluginStore", () => {
   });
 
   it("counts what is already stored after a restart", async () => {
-    await new PluginStore(store.sublevel("plugin-store"), "p", 1000).set("a", "x".repeat(800));
+    await new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal).set("a", "x".repeat(800));
     store = await temp.reopen();
-    const again = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    const again = new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal);
     await assert.rejects(again.set("b", "y".repeat(300)), /out of store space/);
     assert.ok((await again.usedBytes()) > 800);
   });
 
   it("refuses bad keys and undefined values", async () => {
-    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000);
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal);
     await assert.rejects(s.set("", 1), /keys are 1 to 256 characters/);
     await assert.rejects(s.set("k".repeat(300), 1), /keys are 1 to 256/);
     await assert.rejects(s.set("k", undefined), /use store\.delete/);
