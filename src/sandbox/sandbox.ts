@@ -124,24 +124,22 @@ export class Sandbox {
    */
   async call(exportName: string, data: GuestCall): Promise<unknown> {
     if (this.#isolate.isDisposed) throw new PluginFailedError(`Plugin ${this.#plugin} is not running.`);
-    const cpuStart = this.#isolate.cpuTime;
-    let timer: NodeJS.Timeout | undefined;
+    let stopped!: (err: PluginLimitError) => void;
     const watchdog = new Promise<never>((_, reject) => {
-      const wallDeadline = Date.now() + this.#limits.wallTimeoutMs;
-      timer = setInterval(() => {
-        if (this.#isolate.isDisposed) return;
-        const cpuMs = Number(this.#isolate.cpuTime - cpuStart) / 1e6;
-        if (cpuMs > this.#limits.timeoutMs)
-          reject(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
-        else if (Date.now() > wallDeadline)
-          reject(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
-      }, WATCHDOG_INTERVAL_MS);
+      stopped = reject;
     });
+    const watch: WatchedCall = {
+      sandbox: this,
+      cpuStart: this.#isolate.cpuTime,
+      wallDeadline: Date.now() + this.#limits.wallTimeoutMs,
+      stop: stopped,
+    };
+    watchCall(watch);
     try {
+      // Strings cross as they are (primitives need no copy); the guest answers with a JSON string.
       const run = this.#call.apply(undefined, [exportName, JSON.stringify(data)], {
         timeout: this.#limits.timeoutMs,
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
+        result: { promise: true },
       }) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
       return JSON.parse(out) as unknown;
@@ -156,8 +154,18 @@ export class Sandbox {
         cause: err,
       });
     } finally {
-      clearInterval(timer);
+      unwatchCall(watch);
     }
+  }
+
+  /** The watchdog's check of one call: over its CPU or wall-clock limit, the isolate is stopped. */
+  checkCall(call: WatchedCall, now: number): void {
+    if (this.#isolate.isDisposed) return;
+    const cpuMs = Number(this.#isolate.cpuTime - call.cpuStart) / 1e6;
+    if (cpuMs > this.#limits.timeoutMs)
+      call.stop(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
+    else if (now > call.wallDeadline)
+      call.stop(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
   }
 
   /**
@@ -201,6 +209,33 @@ export class Sandbox {
     this.dispose();
     return new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
   }
+}
+
+interface WatchedCall {
+  sandbox: Sandbox;
+  cpuStart: bigint;
+  wallDeadline: number;
+  stop(err: PluginLimitError): void;
+}
+
+/**
+ * One watchdog for every call in flight (a timer per call cost more than many short calls take): it
+ * catches what isolated-vm's own timeout cannot, CPU spent after an `await` and calls that never settle.
+ */
+const watched = new Set<WatchedCall>();
+let watchdog: NodeJS.Timeout | undefined;
+
+function watchCall(call: WatchedCall): void {
+  watched.add(call);
+  // Started once and left running (unref'd: it never keeps the process alive); idle, it checks nothing.
+  watchdog ??= setInterval(() => {
+    const now = Date.now();
+    for (const c of watched) c.sandbox.checkCall(c, now);
+  }, WATCHDOG_INTERVAL_MS).unref();
+}
+
+function unwatchCall(call: WatchedCall): void {
+  watched.delete(call);
 }
 
 /** Recognizes isolated-vm's own limit errors. */
