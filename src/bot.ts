@@ -84,9 +84,13 @@ export class Bot {
     const { store, groups, acl, audit, catalog, clock } = opened;
     this.config = config;
     // Everything posted passes through here: no reply, post or webhook message can carry a secret value.
-    const backend = new MaskingBackend(new DurableBackend(chat, () => store.journal.committed()), () =>
-      this.plugins.secretValues(),
+    // and nothing is said before the records of what caused it are durable.
+    const durable = new DurableBackend(
+      chat,
+      () => store.journal.durable(),
+      (err) => log.error({ err }, "could not write the journal: this answer is not recorded"),
     );
+    const backend = new MaskingBackend(durable, () => this.plugins.secretValues());
     store.journal.onError = (err, operations) =>
       log.error({ err, operations }, "could not write to the database");
     setLogMask(log, (line) => maskSecretValues(line, this.plugins.secretValues()));

@@ -162,6 +162,8 @@ export class ConsoleBackend implements Backend {
 
   /** Writes what is ready, in order, as few writes as possible. */
   async #flush(): Promise<void> {
+    // Yield first: #write stores this promise in #flushing, which must not outlive the flush.
+    await null;
     while (this.#out.length > 0) {
       const head = this.#out[0];
       if (head && !head.ready) await head.after;

@@ -113,7 +113,8 @@ export class PluginStore {
 
   /** Deletes everything (uninstall, after the backup). */
   async clear(): Promise<void> {
-    await this.#journal.committed();
+    // Emptied log first: a replay after a crash must not bring back what is cleared here.
+    await this.#journal.checkpoint();
     this.#cache.clear();
     const base = `${this.#plugin}${SEP}`;
     await this.#db.clear({ gte: base, lt: `${base}\uffff` });

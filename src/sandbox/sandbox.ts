@@ -223,12 +223,14 @@ interface WatchedCall {
  * catches what isolated-vm's own timeout cannot, CPU spent after an `await` and calls that never settle.
  */
 const watched = new Set<WatchedCall>();
-let watchdog: NodeJS.Timeout | undefined;
+let watchdogStarted = false;
 
 function watchCall(call: WatchedCall): void {
   watched.add(call);
+  if (watchdogStarted) return;
   // Started once and left running (unref'd: it never keeps the process alive); idle, it checks nothing.
-  watchdog ??= setInterval(() => {
+  watchdogStarted = true;
+  setInterval(() => {
     const now = Date.now();
     for (const c of watched) c.sandbox.checkCall(c, now);
   }, WATCHDOG_INTERVAL_MS).unref();

@@ -2,16 +2,18 @@ import type { Backend, IncomingMessage } from "../backends/backend.js";
 
 /**
  * Wraps the chat backend so that nothing is said before the records of what caused it (history, audit,
- * plugin store writes) are on disk: an answered command is never lost to a crash. The console holds its
- * output and reads on (so writes group); other backends are called once the write is done.
+ * plugin store writes) are durable: `durable()` writes them to the write-ahead log first, so an
+ * answered command is never lost to a crash. (One synchronous write, no waiting for LevelDB.)
  */
 export class DurableBackend implements Backend {
   readonly #inner: Backend;
-  readonly #committed: () => Promise<void>;
+  readonly #durable: () => void;
+  readonly #onError: (err: unknown) => void;
 
-  constructor(inner: Backend, committed: () => Promise<void>) {
+  constructor(inner: Backend, durable: () => void, onError: (err: unknown) => void) {
     this.#inner = inner;
-    this.#committed = committed;
+    this.#durable = durable;
+    this.#onError = onError;
   }
 
   get name(): string {
@@ -26,21 +28,26 @@ export class DurableBackend implements Backend {
     return this.#inner.run(onMessage);
   }
 
-  async reply(to: IncomingMessage, text: string): Promise<void> {
-    const after = this.#committed();
-    if (this.#inner.defersOutput) return this.#inner.reply(to, text, after);
-    await after;
+  reply(to: IncomingMessage, text: string): Promise<void> {
+    this.#makeDurable();
     return this.#inner.reply(to, text);
   }
 
-  async send(target: string, text: string): Promise<void> {
-    const after = this.#committed();
-    if (this.#inner.defersOutput) return this.#inner.send(target, text, after);
-    await after;
+  send(target: string, text: string): Promise<void> {
+    this.#makeDurable();
     return this.#inner.send(target, text);
   }
 
   stop(): Promise<void> {
     return this.#inner.stop();
+  }
+
+  /** A full disk must not silence the bot: the failure is logged loudly and the answer still goes out. */
+  #makeDurable(): void {
+    try {
+      this.#durable();
+    } catch (err) {
+      this.#onError(err);
+    }
   }
 }

@@ -1,34 +1,51 @@
 import type { Level } from "level";
 import type { JsonSublevel } from "./store.js";
+import type { LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
 
 export type JournalOp =
   | { type: "put"; sublevel: JsonSublevel; key: string; value: unknown; valueEncoding?: "utf8" }
   | { type: "del"; sublevel: JsonSublevel; key: string };
 
+/** The log is emptied when it is this big and everything in it is in LevelDB. */
+const CLEAR_LOG_AT_BYTES = 1024 * 1024;
+
 /**
- * Group commit for the records every command writes (history, audit, plugin stores): what is appended
- * while one LevelDB batch is being written goes out together in the next one. Nothing is acknowledged
- * before it is written: a reply waits for `committed()`, so a kill -9 at any moment loses no command
- * that was answered, and a burst of commands costs a few writes instead of two per command.
+ * The records every command writes (history, audit, plugin stores), made durable before the bot
+ * answers and cheap enough to write for every command:
+ * - `append` queues operations; `durable()` writes what was queued to the write-ahead log in one
+ *   synchronous write (the bot calls it before it says anything), so an answered command survives a
+ *   kill -9 at any moment;
+ * - behind that, what accumulates while one LevelDB batch is written goes out in the next one (group
+ *   commit); `committed()` resolves when everything appended so far is in LevelDB (reads wait for it).
  */
 export class Journal {
   readonly #db: Level<string, unknown>;
+  readonly #wal: WriteAheadLog | null;
+  readonly #nameOf: (sublevel: JsonSublevel) => string;
+  #unlogged: string[] = [];
+  #queued: JournalOp[] = [];
+  #queuedDone: (() => void)[] = [];
+  #writing: Promise<void> | null = null;
+  /** Resolves when everything appended so far is in LevelDB. */
+  #tail: Promise<void> = Promise.resolve();
   /** Where a failed write is reported (the bot points it at its log). */
   onError: (err: unknown, operations: number) => void = (err) => {
     process.stderr.write(`errand: could not write to the database: ${(err as Error).message}\n`);
   };
-  #queued: JournalOp[] = [];
-  #queuedDone: (() => void)[] = [];
-  #writing: Promise<void> | null = null;
-  /** Resolves when everything appended so far is written. */
-  #tail: Promise<void> = Promise.resolve();
 
-  constructor(db: Level<string, unknown>) {
+  constructor(
+    db: Level<string, unknown>,
+    wal: WriteAheadLog | null,
+    nameOf: (sublevel: JsonSublevel) => string,
+  ) {
     this.#db = db;
+    this.#wal = wal;
+    this.#nameOf = nameOf;
   }
 
-  /** Queues the operations; resolves once they are written (or the write failed, which is logged). */
+  /** Queues the operations; resolves once they are in LevelDB (or the write failed, which is reported). */
   append(...ops: JournalOp[]): Promise<void> {
+    if (this.#wal) this.#unlogged.push(JSON.stringify(ops.map((op) => this.#logged(op))));
     this.#queued.push(...ops);
     const done = new Promise<void>((resolve) => this.#queuedDone.push(resolve));
     this.#tail = done;
@@ -36,9 +53,29 @@ export class Journal {
     return done;
   }
 
-  /** Resolves when everything appended until now is written. */
+  /** Makes everything appended so far survive a crash of the bot: one write to the log, if anything is new. */
+  durable(): void {
+    if (!this.#wal || this.#unlogged.length === 0) return;
+    const lines = this.#unlogged;
+    this.#unlogged = [];
+    this.#wal.append(lines);
+  }
+
+  /** Resolves when everything appended until now is in LevelDB. */
   committed(): Promise<void> {
     return this.#tail;
+  }
+
+  /**
+   * Waits until everything is in LevelDB, then empties the log: call it before writing around the
+   * journal (clearing a plugin's store), so that a replay after a crash cannot bring old values back.
+   */
+  async checkpoint(): Promise<void> {
+    do {
+      this.durable();
+      await this.committed();
+    } while (this.#queued.length > 0 || this.#unlogged.length > 0 || this.#writing);
+    this.#wal?.clear();
   }
 
   async #drain(): Promise<void> {
@@ -59,5 +96,15 @@ export class Journal {
       for (const resolve of done) resolve();
     }
     this.#writing = null;
+    // Everything logged is in LevelDB now (what is still unlogged is not in the file yet).
+    if (this.#wal && this.#wal.bytes > CLEAR_LOG_AT_BYTES && this.#unlogged.length === 0) this.#wal.clear();
+  }
+
+  #logged(op: JournalOp): LoggedOp {
+    const s = this.#nameOf(op.sublevel);
+    if (op.type === "del") return { t: "del", s, k: op.key };
+    return op.valueEncoding === "utf8"
+      ? { t: "put", s, k: op.key, v: op.value, u: true }
+      : { t: "put", s, k: op.key, v: op.value };
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Level } from "level";
 import { StorageLockedError } from "../errors.js";
 import { Journal } from "./journal.js";
+import { type LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
 
 /** The sublevels of the one database: one per concern, so a concern cannot read or clobber another's keys. */
 export type SublevelName =
@@ -30,9 +31,13 @@ export class Store {
   /** Group commit of the per-command records (history, audit, plugin stores). */
   readonly journal: Journal;
 
-  private constructor(db: Level<string, unknown>) {
+  readonly #names = new Map<JsonSublevel, string>();
+  readonly #wal: WriteAheadLog;
+
+  private constructor(db: Level<string, unknown>, wal: WriteAheadLog) {
     this.#db = db;
-    this.journal = new Journal(db);
+    this.#wal = wal;
+    this.journal = new Journal(db, wal, (sublevel) => this.#names.get(sublevel) ?? "?");
   }
 
   static async open(dataDir: string): Promise<Store> {
@@ -52,7 +57,26 @@ export class Store {
       }
       throw err;
     }
-    return new Store(db);
+    // Opened after the database, whose lock says this bot is the only one using the data dir.
+    const { wal, pending } = WriteAheadLog.open(join(dataDir, "journal.log"));
+    const store = new Store(db, wal);
+    await store.#replay(pending);
+    return store;
+  }
+
+  /** Applies what the write-ahead log still holds (the bot stopped before it reached LevelDB). */
+  async #replay(pending: LoggedOp[]): Promise<void> {
+    if (pending.length > 0) {
+      const ops = pending.map((op) => ({
+        type: op.t,
+        sublevel: this.sublevel(op.s as SublevelName),
+        key: op.k,
+        ...(op.t === "put" ? { value: op.v, ...(op.u ? { valueEncoding: "utf8" as const } : {}) } : {}),
+      }));
+      // biome-ignore lint/suspicious/noExplicitAny: operations across sublevels.
+      await this.#db.batch(ops as any);
+    }
+    this.#wal.clear();
   }
 
   sublevel(name: SublevelName): JsonSublevel {
@@ -60,12 +84,14 @@ export class Store {
     if (!s) {
       s = this.#db.sublevel<string, unknown>(name, { valueEncoding: "json" }) as JsonSublevel;
       this.#sublevels.set(name, s);
+      this.#names.set(s, name);
     }
     return s;
   }
 
   async close(): Promise<void> {
-    await this.journal.committed();
+    await this.journal.checkpoint();
+    this.#wal.close();
     await this.#db.close();
   }
 }

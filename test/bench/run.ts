@@ -14,13 +14,18 @@ import { writePluginCopies } from "./plugin-copies.js";
 const RUNS = 5;
 const ROUND_TRIPS = 1000;
 const WARMUP = 100;
-const THROUGHPUT_LINES = 1000;
+const THROUGHPUT_LINES = 5000;
+const WEBHOOK_POSTS = 1000;
+/** A handful of names: the store value `!hello` reads and writes stays the size a real tally has. */
+const helloLine = (i: number) => `!hello n${i % 10}`;
+const helloReply = (i: number) => `Hello, n${i % 10}!`;
 const node = process.execPath;
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ERRAND_")));
 const hello = resolve(packageRoot, "repos", "hello");
+const automation = resolve(packageRoot, "test", "fixtures", "plugins", "automation");
 
 const startBare = () => new LineProcess(node, [resolve(packageRoot, "dist/test/bench/echo-loop.js")]);
-const startBot = (dataDir: string, pluginPaths: string[] = []) =>
+const startBot = (dataDir: string, pluginPaths: string[] = [], flags: string[] = []) =>
   new LineProcess(
     node,
     [
@@ -30,6 +35,7 @@ const startBot = (dataDir: string, pluginPaths: string[] = []) =>
       "--data-dir",
       dataDir,
       ...(pluginPaths.length ? ["--plugin-paths", pluginPaths.join(",")] : []),
+      ...flags,
     ],
     env,
   );
@@ -65,11 +71,15 @@ async function roundTrips(
   return times;
 }
 
-async function throughput(p: LineProcess): Promise<number> {
+async function throughput(
+  p: LineProcess,
+  line: (i: number) => string = (i) => `!echo t${i}`,
+  expect: (i: number) => string = (i) => `t${i}`,
+): Promise<number> {
   const t0 = process.hrtime.bigint();
-  p.send(Array.from({ length: THROUGHPUT_LINES }, (_, i) => `!echo t${i}\n`).join(""));
+  p.send(Array.from({ length: THROUGHPUT_LINES }, (_, i) => `${line(i)}\n`).join(""));
   const lines = await p.nextLines(THROUGHPUT_LINES);
-  if (lines.at(-1) !== `t${THROUGHPUT_LINES - 1}`) throw new Error(`bad last reply ${lines.at(-1)}`);
+  if (lines.at(-1) !== expect(THROUGHPUT_LINES - 1)) throw new Error(`bad last reply ${lines.at(-1)}`);
   return THROUGHPUT_LINES / (ms(t0) / 1000);
 }
 
@@ -105,24 +115,18 @@ async function echoFigures(start: (dir: string) => LineProcess) {
   return { p50: median(p50), p99: median(p99), perSecond: median(rates), coldStartMs: median(starts) };
 }
 
-/** `!hello` (sandboxed, writes its store) beside `!echo` (core), in the same bot. */
+/** `!hello` (sandboxed, reads and writes its store) beside `!echo` (core), in the same bot. */
 async function sandboxedFigures() {
   const core: number[] = [];
   const sandboxed: number[] = [];
+  const rates: number[] = [];
   const activate: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     await withTemp(async (dir) => {
       const p = startBot(join(dir, "data"), [hello]);
       core.push(median(await roundTrips(p, (i) => `!echo ${i}`, String)));
-      sandboxed.push(
-        median(
-          await roundTrips(
-            p,
-            (i) => `!hello n${i}`,
-            (i) => `Hello, n${i}!`,
-          ),
-        ),
-      );
+      sandboxed.push(median(await roundTrips(p, helloLine, helloReply)));
+      rates.push(await throughput(p, helloLine, helloReply));
       for (let i = 0; i < 20; i++) {
         p.send("!plugin deactivate hello\n");
         await p.nextLines(1);
@@ -134,7 +138,56 @@ async function sandboxedFigures() {
       await p.close();
     });
   }
-  return { coreP50: median(core), sandboxedP50: median(sandboxed), activateMs: median(activate) };
+  return {
+    coreP50: median(core),
+    sandboxedP50: median(sandboxed),
+    storePerSecond: median(rates),
+    activateMs: median(activate),
+  };
+}
+
+/** POSTs to a plugin's webhook through the real HTTP server: one after the other, then 16 at a time. */
+async function webhookFigures() {
+  const sequential: number[] = [];
+  const concurrent: number[] = [];
+  let errors = 0;
+  for (let run = 0; run < RUNS; run++) {
+    await withTemp(async (dir) => {
+      const p = startBot(
+        join(dir, "data"),
+        [automation],
+        ["--http-port", "0", "--webhook-rate-limit-per-minute", "1000000"],
+      );
+      const [listening] = await p.nextLines(1);
+      const port = /127\.0\.0\.1:(\d+)/.exec(listening ?? "")?.[1];
+      if (!port) throw new Error(`no HTTP port in: ${listening}`);
+      const url = `http://127.0.0.1:${port}/hooks/automation/echo`;
+      const post = async (i: number) => {
+        const t0 = process.hrtime.bigint();
+        const res = await fetch(url, {
+          method: "POST",
+          body: JSON.stringify({ i }),
+          headers: { "content-type": "application/json" },
+        });
+        const body = (await res.json()) as { got?: { i?: number } };
+        if (res.status !== 200 || body.got?.i !== i) errors++;
+        return ms(t0);
+      };
+      for (let i = 0; i < 50; i++) await post(i); // warm-up
+      const seq: number[] = [];
+      for (let i = 0; i < WEBHOOK_POSTS; i++) seq.push(await post(i));
+      const con: number[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < WEBHOOK_POSTS) con.push(await post(next++));
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      sequential.push(percentile(seq, 0.99));
+      concurrent.push(percentile(con, 0.99));
+      await p.close();
+    });
+  }
+  return { sequentialP99: median(sequential), concurrentP99: median(concurrent), errors };
 }
 
 /** Start-up and memory with 0, 10 and 50 active plugins (builds cached, as after a restart). */
@@ -192,43 +245,117 @@ const bot = await echoFigures((dataDir) => startBot(dataDir));
 const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
 const repos = await repoFigures();
+const hooks = await webhookFigures();
 const rssPerPlugin = ((scale[50]?.rssMb ?? 0) - (scale[0]?.rssMb ?? 0)) / 50;
 
 const f = (n: number, d = 3) => n.toFixed(d);
 const x = (n: number) => `${n.toFixed(1)}×`;
+const check = (ok: boolean) => (ok ? "yes" : "NO");
+/** figure, the limit (a bare Node loop, or what it is compared with), errand, ratio, target, met */
 const rows: string[][] = [
-  ["console round trip !echo p50 (ms)", f(bare.p50), f(bot.p50), x(bot.p50 / bare.p50)],
-  ["console round trip !echo p99 (ms)", f(bare.p99), f(bot.p99), x(bot.p99 / bare.p99)],
+  [
+    "console round trip !echo p50 (ms)",
+    f(bare.p50),
+    f(bot.p50),
+    x(bot.p50 / bare.p50),
+    "< 0.1",
+    check(bot.p50 < 0.1),
+  ],
+  [
+    "console round trip !echo p99 (ms)",
+    f(bare.p99),
+    f(bot.p99),
+    x(bot.p99 / bare.p99),
+    "< 0.5",
+    check(bot.p99 < 0.5),
+  ],
   [
     `throughput, ${THROUGHPUT_LINES} piped !echo (replies/s)`,
     f(bare.perSecond, 0),
     f(bot.perSecond, 0),
     `${x(bare.perSecond / bot.perSecond)} slower`,
+    ">= 50000",
+    check(bot.perSecond >= 50_000),
   ],
   [
-    "cold start to first answer (ms)",
+    "cold start to first answer, 0 plugins (ms)",
     f(bare.coldStartMs, 0),
     f(bot.coldStartMs, 0),
     x(bot.coldStartMs / bare.coldStartMs),
+    "< 250",
+    check(bot.coldStartMs < 250),
   ],
   [
-    "sandboxed !hello vs core !echo, p50 (ms)",
-    f(sandbox.coreP50),
+    "sandboxed !hello (store get+set) p50 (ms), vs core !echo",
+    `${f(sandbox.coreP50)} (!echo)`,
     f(sandbox.sandboxedP50),
     x(sandbox.sandboxedP50 / sandbox.coreP50),
+    "<= 1.5×",
+    check(sandbox.sandboxedP50 / sandbox.coreP50 <= 1.5),
   ],
-  ["!plugin activate hello round trip (ms)", "", f(sandbox.activateMs, 1), ""],
-  ...[0, 10, 50].map((n) => [
-    `start with ${n} plugins: time (ms) / RSS (MiB)`,
+  [
+    `throughput, ${THROUGHPUT_LINES} piped !hello (replies/s)`,
     "",
-    `${f(scale[n]?.startMs ?? 0, 0)} / ${f(scale[n]?.rssMb ?? 0, 1)}`,
+    f(sandbox.storePerSecond, 0),
     "",
-  ]),
-  ["RSS per idle active plugin (MiB, slope 0→50)", "", f(rssPerPlugin, 2), ""],
-  ["!repos install hello (local git) to first answer (ms)", "", f(repos.installMs, 0), ""],
-  ["!repos update bringing one commit (ms)", "", f(repos.updateMs, 0), ""],
+    ">= 5000",
+    check(sandbox.storePerSecond >= 5000),
+  ],
+  ["!plugin activate hello round trip (ms)", "", f(sandbox.activateMs, 1), "", "", ""],
+  ...[0, 10, 50].map((n, i) => {
+    const target = [250, 600, 1500][i] as number;
+    const s = scale[n] ?? { startMs: 0, rssMb: 0 };
+    return [
+      `start with ${n} active plugins: time (ms) / RSS (MiB)`,
+      "",
+      `${f(s.startMs, 0)} / ${f(s.rssMb, 1)}`,
+      "",
+      `< ${target} ms${n === 0 ? ", < 60 MiB" : ""}`,
+      check(s.startMs < target && (n > 0 || s.rssMb < 60)),
+    ];
+  }),
+  [
+    "RSS per idle active plugin (MiB, slope 0→50)",
+    "",
+    f(rssPerPlugin, 2),
+    "",
+    "< 4",
+    check(rssPerPlugin < 4),
+  ],
+  [
+    "!repos install hello (local git) to first answer (ms)",
+    "",
+    f(repos.installMs, 0),
+    "",
+    "< 3000",
+    check(repos.installMs < 3000),
+  ],
+  [
+    "!repos update bringing one commit (ms)",
+    "",
+    f(repos.updateMs, 0),
+    "",
+    "< 3000",
+    check(repos.updateMs < 3000),
+  ],
+  [
+    `${WEBHOOK_POSTS} webhook POSTs, sequential: p99 (ms)`,
+    "",
+    f(hooks.sequentialP99, 2),
+    "",
+    "< 10",
+    check(hooks.sequentialP99 < 10 && hooks.errors === 0),
+  ],
+  [
+    `${WEBHOOK_POSTS} webhook POSTs, 16 at a time: p99 (ms); errors`,
+    "",
+    `${f(hooks.concurrentP99, 2)}; ${hooks.errors}`,
+    "",
+    "< 10; 0",
+    check(hooks.concurrentP99 < 10 && hooks.errors === 0),
+  ],
 ];
-const header = ["figure", "bare loop (limit)", "errand", "ratio"];
+const header = ["figure", "limit (bare loop)", "errand", "ratio", "target", "met"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
 console.log(`median of ${RUNS} runs; ${ROUND_TRIPS} sequential round trips after ${WARMUP} warm-up\n`);
@@ -239,7 +366,7 @@ for (const r of rows) console.log(line(r));
 const outDir = resolve(packageRoot, "bench-results");
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, "latest.json");
-const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos };
+const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos, hooks };
 writeFileSync(
   file,
   `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`,

@@ -1,0 +1,65 @@
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+
+/** One journal operation as written to the log: sublevel by name, so it can be replayed after a crash. */
+export interface LoggedOp {
+  t: "put" | "del";
+  s: string;
+  k: string;
+  v?: unknown;
+  /** The value is already JSON text (plugin stores). */
+  u?: true;
+}
+
+/**
+ * An append-only file in front of LevelDB for the records every command writes. Appending is one
+ * synchronous write() into the operating system's cache, which survives a kill -9 of the bot (as
+ * LevelDB's own unsynced log does) without waiting for LevelDB's worker thread; the records reach
+ * LevelDB in batches behind it, and the file is emptied once they have. At start, whatever it still
+ * holds is applied again (puts and deletes in order, so applying twice changes nothing).
+ */
+export class WriteAheadLog {
+  readonly #fd: number;
+  #bytes: number;
+
+  private constructor(fd: number, bytes: number) {
+    this.#fd = fd;
+    this.#bytes = bytes;
+  }
+
+  /** Opens (or creates) the log; returns it with the operations it still holds, oldest first. */
+  static open(file: string): { wal: WriteAheadLog; pending: LoggedOp[] } {
+    const fd = openSync(file, "a+");
+    const text = readFileSync(file, "utf8");
+    const pending: LoggedOp[] = [];
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      try {
+        pending.push(...(JSON.parse(line) as LoggedOp[]));
+      } catch {
+        // A line cut short by a crash was never acknowledged: nothing answered depended on it.
+      }
+    }
+    return { wal: new WriteAheadLog(fd, Buffer.byteLength(text)), pending };
+  }
+
+  /** Appends batches, one line each, in one write. */
+  append(lines: string[]): void {
+    const text = `${lines.join("\n")}\n`;
+    writeSync(this.#fd, text);
+    this.#bytes += Buffer.byteLength(text);
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Empties the log: everything in it has reached LevelDB. */
+  clear(): void {
+    ftruncateSync(this.#fd, 0);
+    this.#bytes = 0;
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}

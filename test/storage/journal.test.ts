@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PluginStore } from "../../src/plugins/plugin-store.js";
+import { Store } from "../../src/storage/store.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+describe("the journal (write-ahead log in front of LevelDB)", () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let store: Store | undefined;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    dir.remove();
+  });
+  const log = () => join(dir.path, "journal.log");
+
+  it("writes what was appended to the log when made durable, and to LevelDB behind it", async () => {
+    store = await Store.open(dir.path);
+    const history = store.sublevel("history");
+    const written = store.journal.append({ type: "put", sublevel: history, key: "k1", value: { n: 1 } });
+    store.journal.durable();
+    assert.deepEqual(JSON.parse(readFileSync(log(), "utf8")), [
+      { t: "put", s: "history", k: "k1", v: { n: 1 } },
+    ]);
+    await written;
+    assert.deepEqual(await history.get("k1"), { n: 1 });
+  });
+
+  it("applies at start what the log holds but LevelDB never got (a crash in between)", async () => {
+    store = await Store.open(dir.path);
+    await store.close();
+    // What a bot killed between its answer and its LevelDB batch leaves behind, and a torn last line.
+    appendFileSync(
+      log(),
+      `${JSON.stringify([
+        { t: "put", s: "audit", k: "00000000000001", v: { command: "echo hi" } },
+        { t: "put", s: "plugin-store", k: "p\u0000count", v: "7", u: true },
+      ])}\n${JSON.stringify([{ t: "del", s: "plugin-store", k: "p\u0000count" }]).slice(0, 20)}`,
+    );
+    store = await Store.open(dir.path);
+    assert.deepEqual(await store.sublevel("audit").get("00000000000001"), { command: "echo hi" });
+    assert.equal(
+      await store.sublevel("plugin-store").get("p\u0000count"),
+      7,
+      "the torn delete was never answered",
+    );
+    assert.equal(readFileSync(log(), "utf8"), "", "and the log is emptied");
+  });
+
+  it("does not bring back a plugin's cleared store after a crash", async () => {
+    store = await Store.open(dir.path);
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 10_000, store.journal);
+    await s.set("a", 1);
+    store.journal.durable();
+    await s.clear();
+    assert.equal(readFileSync(log(), "utf8"), "");
+    await store.close();
+    store = await Store.open(dir.path);
+    const again = new PluginStore(store.sublevel("plugin-store"), "p", 10_000, store.journal);
+    assert.equal(await again.get("a"), null);
+  });
+});
