@@ -146,33 +146,29 @@ describe("the HTTP server and webhooks", function () {
     assert.match(await bot.chat.ask("!plugin info automation"), /last error: .*hunter2/);
   });
 
-  it("rate limits a flood with 429", async () => {
+  /** The bot again, on the same data, with a low webhook rate limit. */
+  const restartWithRateLimit = async (perMinute: number) => {
     await bot.stop();
     bot = await startBot(dir.path, [
       "--http-port",
       "0",
       "--webhook-rate-limit-per-minute",
-      "5",
+      String(perMinute),
       "--plugin-paths",
       join(fixtures, "automation"),
     ]);
     base = `http://127.0.0.1:${bot.bot.httpPort}`;
+  };
+
+  it("rate limits a flood with 429", async () => {
+    await restartWithRateLimit(5);
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await post("/hooks/automation/echo", "{}")).status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
   });
 
   it("does not let unsigned junk use up a signed hook's allowance", async () => {
-    await bot.stop();
-    bot = await startBot(dir.path, [
-      "--http-port",
-      "0",
-      "--webhook-rate-limit-per-minute",
-      "3",
-      "--plugin-paths",
-      join(fixtures, "automation"),
-    ]);
-    base = `http://127.0.0.1:${bot.bot.httpPort}`;
+    await restartWithRateLimit(3);
     await bot.chat.ask("!plugin config automation webhookSecret=s3cret");
     for (let i = 0; i < 10; i++) assert.equal((await post("/hooks/automation/echo", "{}")).status, 401);
     const body = JSON.stringify({ ok: 1 });
