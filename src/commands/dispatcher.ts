@@ -98,7 +98,7 @@ export class Dispatcher {
       return;
     }
     const onSomeonesBehalf = Boolean(onBehalf.approvedBy || onBehalf.scheduled);
-    if (!onSomeonesBehalf && !(await this.#withinRateLimit(message))) return;
+    if (!onSomeonesBehalf && !(await this.#withinRateLimit(message, commandText))) return;
     const explicit = commandText !== message.text.trim() || message.addressed;
     if (commandText.length > this.#options.maxMessageLength) {
       await this.#replies.reply(
@@ -137,8 +137,25 @@ export class Dispatcher {
     );
   }
 
-  async #withinRateLimit(message: IncomingMessage): Promise<boolean> {
+  async #withinRateLimit(message: IncomingMessage, commandText: string): Promise<boolean> {
     const { verdict, waitSeconds } = this.#options.rateLimit(message.sender.id);
+    if (verdict !== "ok") {
+      // Every command is in the audit log, those a flood had refused too: they are what an admin looks for.
+      this.#options
+        .audit({
+          at: new Date().toISOString(),
+          user: message.sender.id,
+          room: message.room,
+          command: this.#options.redact(commandText.trim()).slice(0, 500),
+          decision: "refused",
+          reason: "rate limit",
+          plugin: "-",
+          version: "-",
+          outcome: "-",
+          durationMs: 0,
+        })
+        .catch((err) => this.#log.error({ err }, "could not write the audit log"));
+    }
     if (verdict === "warn") {
       await this.#replies.reply(
         message,

@@ -273,6 +273,9 @@ describe("who may do what, from chat", function () {
       assert.equal(replies.filter((r) => r === "").length, 4);
       assert.equal(await ask("!echo still", "someone-else"), "still");
       assert.equal(await ask("!echo admins are not limited"), "admins are not limited");
+      const audit = await ask("!audit 40 user:flooder");
+      assert.equal(audit.match(/`!echo \d+` refused \(rate limit\)/g)?.length, 5, audit);
+      assert.equal(audit.match(/`!echo \d+` allowed/g)?.length, 20);
     });
   });
 });
