@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { Cron } from "croner";
+import { createRequire } from "node:module";
+import type { Cron as CronClass } from "croner";
 import { PermissionDeniedError, UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { JsonSublevel } from "../storage/store.js";
+import { lazy } from "../util/lazy.js";
 import type { Scheduler } from "./scheduler.js";
 
 /** Where a timer answers: the conversation of the call that created it. */
@@ -174,9 +176,13 @@ export class PluginTimers {
   }
 }
 
+/** croner, loaded with the first cron expression: most bots have none. */
+const loadCron = lazy(() => (createRequire(import.meta.url)("croner") as typeof import("croner")).Cron);
+
 /** The next time a cron expression (5 or 6 fields, optional seconds) fires after `from`. */
 export function nextCronRun(expression: string, from: number, timezone?: string): number {
-  let cron: Cron;
+  const Cron = loadCron();
+  let cron: CronClass;
   try {
     cron = new Cron(expression, { paused: true, timezone });
   } catch (err) {
