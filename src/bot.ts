@@ -16,7 +16,6 @@ import type { Context } from "./plugin-api/context.js";
 import { type CorePluginEntry, loadCoreCatalog } from "./plugins/core-catalog.js";
 import type { CoreContext, HostServices, PluginSummary } from "./plugins/core-context.js";
 import { loadCorePlugins } from "./plugins/load-core-plugins.js";
-import { secretPaths } from "./plugins/plugin-config.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import { RepoManager } from "./repos/repo-manager.js";
 import { ChatSchedules, type ScheduleRecord } from "./scheduler/chat-schedules.js";
@@ -83,8 +82,8 @@ export class Bot {
   private constructor(config: BotConfig, chat: Backend, log: Logger, opened: OpenedStores) {
     const { store, groups, acl, audit, catalog, clock } = opened;
     this.config = config;
-    // Everything posted passes through here: no reply, post or webhook message can carry a secret value.
-    // and nothing is said before the records of what caused it are durable.
+    // Everything posted passes through these two: no reply, post or webhook message carries a secret
+    // value, and nothing is said before the records of what caused it are durable.
     const durable = new DurableBackend(
       chat,
       () => store.journal.durable(),
@@ -156,17 +155,9 @@ export class Bot {
       audit: (entry) => this.#audit.append(entry),
       pluginVersion: (plugin) => this.#pluginVersion(plugin),
       extendContext: (ctx: Context, message: IncomingMessage): CoreContext => ({ ...ctx, host, message }),
-      redact: (text) => maskSecretValues(this.#redactKeys(text), this.plugins.secretValues()),
+      redact: (text) => this.#redact(text),
       listeners: () => this.#listeners(),
-      explainUnavailable: (words) => {
-        const owner = this.plugins.inactiveCommandOwner(words);
-        if (!owner) return null;
-        const { plugin: p, command } = owner;
-        // The reason of a plugin waiting for config or approval already says what to do.
-        const how =
-          p.status === "inactive" ? ` An admin runs \`${config.prefix}plugin activate ${p.name}\`.` : "";
-        return `\`${config.prefix}${command}\` belongs to plugin ${p.name}, which is ${p.status}${p.reason ? ` (${p.reason})` : ""}.${how}`;
-      },
+      explainUnavailable: (words) => this.#explainUnavailable(words),
     });
   }
 
@@ -343,7 +334,7 @@ export class Bot {
   async #requestApproval(message: IncomingMessage, command: Command, text: string): Promise<string> {
     const group = command.doc.approval as string;
     const request = await this.#approvals.create({
-      text: redactSecrets(text, this.#secretKeys()),
+      text: this.#redact(text),
       runText: text,
       command: command.name,
       plugin: command.plugin,
@@ -396,15 +387,21 @@ export class Bot {
     }));
   }
 
-  /** `token=...` and `"token": ...` masked; only texts that could hold such a pair pay for the search. */
-  #redactKeys(text: string): string {
-    return text.includes("=") || text.includes(":") ? redactSecrets(text, this.#secretKeys()) : text;
+  /** An installed plugin that is not active would run this command: why it does not, and what to do. */
+  #explainUnavailable(words: string[]): string | null {
+    const owner = this.plugins.inactiveCommandOwner(words);
+    if (!owner) return null;
+    const { plugin: p, command } = owner;
+    const prefix = this.config.prefix;
+    // The reason of a plugin waiting for config or approval already says what to do.
+    const how = p.status === "inactive" ? ` An admin runs \`${prefix}plugin activate ${p.name}\`.` : "";
+    const why = p.reason ? ` (${p.reason})` : "";
+    return `\`${prefix}${command}\` belongs to plugin ${p.name}, which is ${p.status}${why}.${how}`;
   }
 
-  #secretKeys(): string[] {
-    return this.plugins
-      .list()
-      .flatMap((p) => secretPaths(p.manifest.config).map((path) => path.split(".").at(-1) as string));
+  /** A text fit to store or show: `token=...` and `"token": ...` masked, and every secret value. */
+  #redact(text: string): string {
+    return maskSecretValues(redactSecrets(text, this.plugins.secretKeys()), this.plugins.secretValues());
   }
 
   /** Admins of this backend hear about plugins deactivated for failing. */

@@ -5,14 +5,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Backend } from "./backends/backend.js";
 import { ConsoleBackend } from "./backends/console.js";
 import { readSlackSettings, type SlackSettings } from "./backends/slack/slack-settings.js";
 import { Bot } from "./bot.js";
 import { renderInitConfig } from "./cli/init-config.js";
-import { type ScaffoldedPlugin, scaffoldPlugin } from "./cli/new-plugin.js";
+import { describeScaffold, type ScaffoldedPlugin, scaffoldPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
 import { type BotConfig, loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
@@ -121,33 +120,6 @@ function newPlugin(argv: string[]): number {
   }
   process.stdout.write(`${describeScaffold(made)}\n`);
   return 0;
-}
-
-function describeScaffold({ dir, name, command, repo }: ScaffoldedPlugin): string {
-  const commitCommand = 'git add -A && git commit -m "First version"';
-  const created = `Created plugin ${name} in ${dir}`;
-  const next = `Next: cd ${dir} && npm test; then edit src/index.ts (its example command is !${command})`;
-  const install = `install it from chat with !repos install ${pathToFileURL(dir).href}`;
-  switch (repo.kind) {
-    case "committed":
-      return `${created}: a git repo with a first commit.\n${next}, commit, and ${install}`;
-    case "uncommitted":
-      return [
-        `${created}: a git repo, not committed: ${repo.why}.`,
-        repo.noIdentity
-          ? `Tell git who you are (git config --global user.name "Your Name"; git config --global user.email you@example.com), then commit: ${commitCommand}`
-          : `Commit it yourself: ${commitCommand}`,
-        `${next}, commit, and ${install}`,
-      ].join("\n");
-    case "none":
-      return [
-        `${created}, not a git repo: ${repo.why}.`,
-        `!repos install takes a git repo: git init && ${commitCommand}`,
-        `${next}, commit, and ${install}`,
-      ].join("\n");
-    case "inside":
-      return `${created}, inside the git repo ${repo.top}; commit it there.\n${next}.`;
-  }
 }
 
 /** `errand docs [--out FILE] [start flags]`: core commands, and those of the plugins in --plugin-paths. */

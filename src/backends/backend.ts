@@ -34,15 +34,9 @@ export interface Backend {
    * console at end of input; a network backend when stopped), after every delivered message is handled.
    */
   run(onMessage: (message: IncomingMessage) => Promise<void>): Promise<void>;
-  /**
-   * True when the backend can hold output until a promise resolves while it goes on reading (the
-   * console): then `reply` and `send` get `after` (the command's records are written) and return at
-   * once, and output keeps its order. Other backends are simply called once `after` has resolved.
-   */
-  readonly defersOutput?: boolean;
   /** Answers in the room and thread of `to`. */
-  reply(to: IncomingMessage, text: string, after?: Promise<void>): Promise<void>;
+  reply(to: IncomingMessage, text: string): Promise<void>;
   /** Posts to "#room" or "@user". */
-  send(target: string, text: string, after?: Promise<void>): Promise<void>;
+  send(target: string, text: string): Promise<void>;
   stop(): Promise<void>;
 }

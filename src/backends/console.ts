@@ -23,16 +23,12 @@ const META_HELP = "Console commands: /as NAME, /room NAME, /dm, /bot NAME, /quit
  */
 export class ConsoleBackend implements Backend {
   readonly name = "console";
-  readonly defersOutput = true;
   readonly #opts: ConsoleOptions;
   #speaker: Identity = { id: "console:operator", name: "operator", isBot: false };
   #room: string | null = null;
   readonly #mention: RegExp;
   #stopped = false;
   #close: (() => void) | undefined;
-  /** Output in order; a line goes out once its `after` (the command's records are written) resolved. */
-  #out: { line: string; ready: boolean; after: Promise<void> | undefined }[] = [];
-  #flushing: Promise<void> | null = null;
 
   constructor(options: ConsoleOptions) {
     this.#opts = options;
@@ -60,10 +56,7 @@ export class ConsoleBackend implements Backend {
         if (/^\/[A-Za-z]/.test(trimmed)) {
           if (this.#handleMeta(trimmed) === "quit") break;
         } else if (trimmed !== "") {
-          // Commands run one after the other; their output may still wait for its records to be written
-          // while the next line is read (on a terminal, the prompt waits for it).
           await onMessage(this.#message(line));
-          if (interactive) await this.#drained();
         }
         if (interactive && !this.#stopped) {
           rl.setPrompt(this.#prompt());
@@ -72,20 +65,19 @@ export class ConsoleBackend implements Backend {
       }
     } finally {
       rl.close();
-      await this.#drained();
     }
   }
 
-  async reply(to: IncomingMessage, text: string, after?: Promise<void>): Promise<void> {
+  async reply(to: IncomingMessage, text: string): Promise<void> {
     const target = to.room ?? `@${to.sender.name}`;
-    this.#print(target, text, after);
+    this.#print(target, text);
   }
 
-  async send(target: string, text: string, after?: Promise<void>): Promise<void> {
+  async send(target: string, text: string): Promise<void> {
     if (!/^[#@][A-Za-z0-9_.-]+$/.test(target)) {
       throw new ErrandError(ErrorCode.UsageError, `Cannot send to "${target}": a target is #room or @user.`);
     }
-    this.#print(target, text, after);
+    this.#print(target, text);
   }
 
   async stop(): Promise<void> {
@@ -145,39 +137,13 @@ export class ConsoleBackend implements Backend {
     }
   }
 
-  #print(target: string, text: string, after?: Promise<void>): void {
-    // Where "here" is, is decided now: a later /room must not change how this line reads.
+  #print(target: string, text: string): void {
     const here = this.#room ?? `@${this.#speaker.name}`;
-    this.#write(target === here ? text : `[${target}] ${text}`, after);
+    this.#write(target === here ? text : `[${target}] ${text}`);
   }
 
-  #write(text: string, after?: Promise<void>): void {
-    const item = { line: `${sanitize(text)}\n`, ready: after === undefined, after };
-    after?.then(() => {
-      item.ready = true;
-    });
-    this.#out.push(item);
-    this.#flushing ??= this.#flush();
-  }
-
-  /** Writes what is ready, in order, as few writes as possible. */
-  async #flush(): Promise<void> {
-    // Yield first: #write stores this promise in #flushing, which must not outlive the flush.
-    await null;
-    while (this.#out.length > 0) {
-      const head = this.#out[0];
-      if (head && !head.ready) await head.after;
-      let n = 1;
-      while (n < this.#out.length && this.#out[n]?.ready) n++;
-      const chunk = this.#out.splice(0, n).map((i) => i.line);
-      this.#opts.output.write(chunk.length === 1 ? (chunk[0] as string) : chunk.join(""));
-    }
-    this.#flushing = null;
-  }
-
-  /** Resolves when all output so far is written. */
-  async #drained(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+  #write(text: string): void {
+    this.#opts.output.write(`${sanitize(text)}\n`);
   }
 
   #prompt(): string {

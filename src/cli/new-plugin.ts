@@ -171,3 +171,31 @@ function functionName(command: string): string {
   const camel = command.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/-/g, "");
   return RESERVED.has(camel) ? `${camel}Command` : camel;
 }
+
+/** What `errand new-plugin` says it made, and what to do next. */
+export function describeScaffold({ dir, name, command, repo }: ScaffoldedPlugin): string {
+  const commitCommand = 'git add -A && git commit -m "First version"';
+  const created = `Created plugin ${name} in ${dir}`;
+  const next = `Next: cd ${dir} && npm test; then edit src/index.ts (its example command is !${command})`;
+  const install = `install it from chat with !repos install ${pathToFileURL(dir).href}`;
+  switch (repo.kind) {
+    case "committed":
+      return `${created}: a git repo with a first commit.\n${next}, commit, and ${install}`;
+    case "uncommitted":
+      return [
+        `${created}: a git repo, not committed: ${repo.why}.`,
+        repo.noIdentity
+          ? `Tell git who you are (git config --global user.name "Your Name"; git config --global user.email you@example.com), then commit: ${commitCommand}`
+          : `Commit it yourself: ${commitCommand}`,
+        `${next}, commit, and ${install}`,
+      ].join("\n");
+    case "none":
+      return [
+        `${created}, not a git repo: ${repo.why}.`,
+        `!repos install takes a git repo: git init && ${commitCommand}`,
+        `${next}, commit, and ${install}`,
+      ].join("\n");
+    case "inside":
+      return `${created}, inside the git repo ${repo.top}; commit it there.\n${next}.`;
+  }
+}

@@ -88,21 +88,15 @@ export class CommandRunner {
       if (decision !== "refused")
         outcome = this.#opts.redact(`error: ${(err as Error).message ?? String(err)}`).slice(0, 300);
     }
-    // Recorded before the answer goes out: the answer is released once this record is written.
-    this.#opts
-      .audit({
-        at: new Date().toISOString(),
-        user: message.sender.id,
-        room: message.room,
-        command: this.#opts.redact(commandText),
-        decision,
-        ...(reason ? { reason } : {}),
-        plugin: command.plugin,
-        version: this.#opts.pluginVersion(command.plugin),
-        outcome,
-        durationMs: Math.round(performance.now() - started),
-      })
-      .catch((err) => this.#log.error({ err }, "could not write the audit log"));
+    // Recorded before the answer goes out, so that the answer is never there without its record.
+    this.#audit(message, commandText, {
+      decision,
+      ...(reason ? { reason } : {}),
+      plugin: command.plugin,
+      version: this.#opts.pluginVersion(command.plugin),
+      outcome,
+      durationMs: Math.round(performance.now() - started),
+    });
     if (failure) {
       await this.#replies.replyWithError(
         message,
@@ -113,6 +107,34 @@ export class CommandRunner {
     } else if (answer) {
       await this.#replies.reply(message, answer);
     }
+  }
+
+  /** A message the rate limit dropped: in the audit log too, as an admin looking at a flood wants it. */
+  auditRateLimited(message: IncomingMessage, commandText: string): void {
+    this.#audit(message, commandText, {
+      decision: "refused",
+      reason: "rate limit",
+      plugin: "-",
+      version: "-",
+      outcome: "-",
+      durationMs: 0,
+    });
+  }
+
+  #audit(
+    message: IncomingMessage,
+    commandText: string,
+    fields: Omit<AuditEntry, "at" | "user" | "room" | "command">,
+  ): void {
+    this.#opts
+      .audit({
+        at: new Date().toISOString(),
+        user: message.sender.id,
+        room: message.room,
+        command: this.#opts.redact(commandText.trim()).slice(0, 2000),
+        ...fields,
+      })
+      .catch((err) => this.#log.error({ err }, "could not write the audit log"));
   }
 
   /** Why this sender may not run this command here, or null when they may. */

@@ -125,7 +125,7 @@ export class Dispatcher {
     const { command, wordCount } = resolved;
     const text = commandText.trim();
     if (command.recordsHistory !== false && !onSomeonesBehalf) {
-      // Numbered now, written with the next group commit; the reply waits for that write.
+      // Durable before any reply (the journal), in LevelDB with the next group commit.
       await this.#history.record(message.sender.id, this.#options.redact(text), message.room);
     }
     await this.#runner.run(
@@ -139,23 +139,7 @@ export class Dispatcher {
 
   async #withinRateLimit(message: IncomingMessage, commandText: string): Promise<boolean> {
     const { verdict, waitSeconds } = this.#options.rateLimit(message.sender.id);
-    if (verdict !== "ok") {
-      // Every command is in the audit log, those a flood had refused too: they are what an admin looks for.
-      this.#options
-        .audit({
-          at: new Date().toISOString(),
-          user: message.sender.id,
-          room: message.room,
-          command: this.#options.redact(commandText.trim()).slice(0, 500),
-          decision: "refused",
-          reason: "rate limit",
-          plugin: "-",
-          version: "-",
-          outcome: "-",
-          durationMs: 0,
-        })
-        .catch((err) => this.#log.error({ err }, "could not write the audit log"));
-    }
+    if (verdict !== "ok") this.#runner.auditRateLimited(message, commandText);
     if (verdict === "warn") {
       await this.#replies.reply(
         message,

@@ -28,26 +28,22 @@ export class HistoryLog {
   }
 
   /**
-   * Numbers the command and queues it for the next group commit; `written` resolves once it is on disk
-   * (replies wait for that). Reads below wait for what was queued before them.
+   * Numbers the command and hands it to the journal: durable before the bot answers, in LevelDB with
+   * the next group commit. Reads below wait for what was queued before them.
    */
-  async record(
-    userId: string,
-    text: string,
-    room: string | null,
-  ): Promise<{ entry: HistoryEntry; written: Promise<void> }> {
+  async record(userId: string, text: string, room: string | null): Promise<HistoryEntry> {
     // Chained per user so that two commands in flight never take the same number.
     const next = this.#currentNumber(userId).then((n) => n + 1);
     this.#lastNumber.set(userId, next);
     const n = await next;
     const entry: HistoryEntry = { n, text, room, at: new Date().toISOString() };
-    const written = this.#journal.append({
+    void this.#journal.append({
       type: "put",
       sublevel: this.#db,
       key: `${userId}${SEP}${pad(n)}`,
       value: entry,
     });
-    return { entry, written };
+    return entry;
   }
 
   /** The user's last `count` commands, oldest first. */

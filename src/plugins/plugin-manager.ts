@@ -134,8 +134,8 @@ export class PluginManager {
   readonly #plugins = new Map<string, ManagedPlugin>();
   readonly #broken = new Map<string, BrokenPlugin>();
   readonly #calls = new Map<string, { plugin: string; call: LiveCall }>();
-  /** The secret config values of all plugins, for masking output; null when a config changed. */
-  #secretValues: readonly string[] | null = null;
+  /** Secret config keys and values of all plugins, for masking; null when a config or plugin changed. */
+  #secretsCache: { keys: readonly string[]; values: readonly string[] } | null = null;
   /** Serializes state changes per plugin, so two admins' commands never interleave. */
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Sandboxes being restarted after a limit stopped them, so that messages arriving meanwhile share one. */
@@ -176,11 +176,7 @@ export class PluginManager {
    * plugin, with its config, secrets and store.
    */
   checkNameFree(name: string, repo: string | null): void {
-    if (this.#opts.reservedNames?.has(name)) {
-      throw new PluginFailedError(
-        `${name} is the name of a built-in plugin; rename the plugin in its plugin.json.`,
-      );
-    }
+    this.#checkNotReserved(name);
     const holder = this.#plugins.get(name);
     if (holder && holder.repo !== repo) {
       throw new PluginFailedError(
@@ -194,7 +190,7 @@ export class PluginManager {
   /** Reads, builds and registers a plugin; activates it unless an admin deactivated it. */
   async add(dir: string, source: string, options: AddOptions = {}): Promise<ManagedPlugin> {
     const manifest = loadManifest(dir, hostVersion);
-    if (this.#opts.reservedNames?.has(manifest.name)) this.checkNameFree(manifest.name, options.repo ?? null);
+    this.#checkNotReserved(manifest.name);
     const existing = this.#plugins.get(manifest.name);
     if (existing && existing.dir !== dir) {
       throw new PluginFailedError(
@@ -227,6 +223,7 @@ export class PluginManager {
       approved: options.approved ?? "all",
     };
     this.#plugins.set(plugin.name, plugin);
+    this.#secretsCache = null;
     this.#broken.delete(dir);
     const unapproved = unapprovedPermissions(manifest.permissions, plugin.approved);
     if (unapproved.length > 0) {
@@ -248,15 +245,40 @@ export class PluginManager {
 
   /** Every secret config value in force (long enough to mask), longest first. */
   secretValues(): readonly string[] {
-    this.#secretValues ??= [...this.#plugins.values()]
-      .flatMap((p) => secretPaths(p.manifest.config).map((path) => valueAt(p.config, path)))
-      .filter((v): v is string => typeof v === "string" && v.length >= MIN_MASKED_LENGTH)
-      .sort((a, b) => b.length - a.length);
-    return this.#secretValues;
+    return this.#secrets().values;
+  }
+
+  /** The names of every plugin's secret config keys (`token`), to mask `token=...` in command texts. */
+  secretKeys(): readonly string[] {
+    return this.#secrets().keys;
+  }
+
+  /** Worked out again only after a config or a plugin changed: they are asked for on every reply. */
+  #secrets(): { keys: readonly string[]; values: readonly string[] } {
+    if (this.#secretsCache) return this.#secretsCache;
+    const plugins = [...this.#plugins.values()].map((p) => ({ p, paths: secretPaths(p.manifest.config) }));
+    this.#secretsCache = {
+      keys: [
+        ...new Set(plugins.flatMap(({ paths }) => paths.map((path) => path.split(".").at(-1) as string))),
+      ],
+      values: plugins
+        .flatMap(({ p, paths }) => paths.map((path) => valueAt(p.config, path)))
+        .filter((v): v is string => typeof v === "string" && v.length >= MIN_MASKED_LENGTH)
+        .sort((a, b) => b.length - a.length),
+    };
+    return this.#secretsCache;
   }
 
   broken(): BrokenPlugin[] {
     return [...this.#broken.values()];
+  }
+
+  #checkNotReserved(name: string): void {
+    if (this.#opts.reservedNames?.has(name)) {
+      throw new PluginFailedError(
+        `${name} is the name of a built-in plugin; rename the plugin in its plugin.json.`,
+      );
+    }
   }
 
   /** A plugin that could not be loaded (from a repo), kept with its reason so `!repos` and `!plugin` can say why. */
@@ -326,6 +348,7 @@ export class PluginManager {
       this.#stop(plugin, "inactive", "removed");
       await this.#opts.timers.dropPlugin(name);
       this.#plugins.delete(name);
+      this.#secretsCache = null;
       await plugin.store.clear();
       await this.#opts.db.del(name);
     });
@@ -381,6 +404,7 @@ export class PluginManager {
       if (old.status !== "active") {
         // Nothing runs: take the new code, keep the state (inactive, waiting, or a retry of a failed one).
         this.#plugins.set(name, next);
+        this.#secretsCache = null;
         if (record.active && old.status !== "waiting-approval")
           await this.#activate(next, record).catch(() => {});
         return next;
@@ -390,11 +414,13 @@ export class PluginManager {
       const sandbox = await this.#createSandbox(next, config);
       this.#stop(old, "inactive", null);
       this.#plugins.set(name, next);
+      this.#secretsCache = null;
       try {
         this.#start(next, sandbox, config);
       } catch (err) {
         sandbox.dispose();
         this.#plugins.set(name, old);
+        this.#secretsCache = null;
         await this.#activate(old, record);
         throw err;
       }
@@ -569,7 +595,7 @@ export class PluginManager {
     this.#opts.registry.registerAll(commands);
     plugin.sandbox = sandbox;
     plugin.config = config;
-    this.#secretValues = null;
+    this.#secretsCache = null;
     plugin.matchers = matchers;
     plugin.failuresInARow = 0;
     this.#setStatus(plugin, "active", null);

@@ -20,7 +20,7 @@ const CLEAR_LOG_AT_BYTES = 1024 * 1024;
  */
 export class Journal {
   readonly #db: Level<string, unknown>;
-  readonly #wal: WriteAheadLog | null;
+  readonly #wal: WriteAheadLog;
   readonly #nameOf: (sublevel: JsonSublevel) => string;
   #unlogged: string[] = [];
   #queued: JournalOp[] = [];
@@ -33,11 +33,7 @@ export class Journal {
     process.stderr.write(`errand: could not write to the database: ${(err as Error).message}\n`);
   };
 
-  constructor(
-    db: Level<string, unknown>,
-    wal: WriteAheadLog | null,
-    nameOf: (sublevel: JsonSublevel) => string,
-  ) {
+  constructor(db: Level<string, unknown>, wal: WriteAheadLog, nameOf: (sublevel: JsonSublevel) => string) {
     this.#db = db;
     this.#wal = wal;
     this.#nameOf = nameOf;
@@ -45,7 +41,7 @@ export class Journal {
 
   /** Queues the operations; resolves once they are in LevelDB (or the write failed, which is reported). */
   append(...ops: JournalOp[]): Promise<void> {
-    if (this.#wal) this.#unlogged.push(JSON.stringify(ops.map((op) => this.#logged(op))));
+    this.#unlogged.push(JSON.stringify(ops.map((op) => this.#logged(op))));
     this.#queued.push(...ops);
     const done = new Promise<void>((resolve) => this.#queuedDone.push(resolve));
     this.#tail = done;
@@ -55,7 +51,7 @@ export class Journal {
 
   /** Makes everything appended so far survive a crash of the bot: one write to the log, if anything is new. */
   durable(): void {
-    if (!this.#wal || this.#unlogged.length === 0) return;
+    if (this.#unlogged.length === 0) return;
     const lines = this.#unlogged;
     this.#unlogged = [];
     this.#wal.append(lines);
@@ -75,7 +71,7 @@ export class Journal {
       this.durable();
       await this.committed();
     } while (this.#queued.length > 0 || this.#unlogged.length > 0 || this.#writing);
-    this.#wal?.clear();
+    this.#wal.clear();
   }
 
   async #drain(): Promise<void> {
@@ -97,7 +93,7 @@ export class Journal {
     }
     this.#writing = null;
     // Everything logged is in LevelDB now (what is still unlogged is not in the file yet).
-    if (this.#wal && this.#wal.bytes > CLEAR_LOG_AT_BYTES && this.#unlogged.length === 0) this.#wal.clear();
+    if (this.#wal.bytes > CLEAR_LOG_AT_BYTES && this.#unlogged.length === 0) this.#wal.clear();
   }
 
   #logged(op: JournalOp): LoggedOp {

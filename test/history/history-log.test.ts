@@ -54,7 +54,7 @@ describe("HistoryLog", () => {
   it("never gives two commands in flight the same number", async () => {
     const h = new HistoryLog(store.sublevel("history"), store.journal);
     const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => h.record("u", `c${i}`, null)));
-    assert.equal(new Set(entries.map((e) => e.entry.n)).size, 20);
+    assert.equal(new Set(entries.map((e) => e.n)).size, 20);
   });
 
   it("continues the numbering after a restart", async () => {
@@ -63,8 +63,8 @@ describe("HistoryLog", () => {
     await h.record("u", "before 2", null);
     store = await temp.reopen();
     const again = new HistoryLog(store.sublevel("history"), store.journal);
-    const { entry } = await again.record("u", "after", null);
-    assert.equal(entry.n, 3);
+    const e = await again.record("u", "after", null);
+    assert.equal(e.n, 3);
     assert.deepEqual(
       (await again.recent("u", 10)).map((x) => x.text),
       ["before", "before 2", "after"],
