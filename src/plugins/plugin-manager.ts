@@ -31,7 +31,7 @@ import {
   type PluginPermissions,
 } from "./manifest.js";
 import { missingRequired, secretPaths, validatePluginConfig } from "./plugin-config.js";
-import { PluginStore } from "./plugin-store.js";
+import { MAX_KEY_LENGTH, MAX_VALUE_BYTES, PluginStore } from "./plugin-store.js";
 
 export type PluginStatus = "active" | "inactive" | "needs-config" | "waiting-approval" | "failed";
 
@@ -663,10 +663,15 @@ export class PluginManager {
       reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),
       send: async (token, target, text) => this.#liveCall(token).ctx.send(target, limitText(text)),
       store: {
-        get: (key) => plugin.store.get(key),
+        peek: (key) => plugin.store.peek(key),
         set: (key, value) => plugin.store.set(key, value),
         delete: (key) => plugin.store.delete(key),
         list: (prefix) => plugin.store.list(prefix),
+      },
+      storeLimits: {
+        quotaBytes: plugin.store.quotaBytes,
+        maxValueBytes: MAX_VALUE_BYTES,
+        maxKeyLength: MAX_KEY_LENGTH,
       },
       http: (request) => pluginFetch(plugin.name, request, rules),
       schedule: {

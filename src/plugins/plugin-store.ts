@@ -19,6 +19,8 @@ export class PluginStore {
   readonly #quotaBytes: number;
   readonly #journal: Journal;
   #used: Promise<Map<string, number>> | undefined;
+  /** The sum of `#used`'s sizes, kept as they change. */
+  #usedTotal = 0;
   /** Recently used values (null: known to be absent), in least-recently-used order. */
   readonly #cache = new Map<string, unknown>();
 
@@ -62,13 +64,14 @@ export class PluginStore {
       );
     }
     const sizes = await this.#sizes();
-    const total = this.#total(sizes) - (sizes.get(key) ?? 0) + size;
+    const total = this.#usedTotal - (sizes.get(key) ?? 0) + size;
     if (total > this.#quotaBytes) {
       throw new QuotaExceededError(
         `Plugin ${this.#plugin} is out of store space (quota ${this.#quotaBytes} bytes); delete keys it no longer needs.`,
       );
     }
     sizes.set(key, size);
+    this.#usedTotal = total;
     this.#remember(key, JSON.parse(json));
     void this.#journal.append({
       type: "put",
@@ -81,7 +84,9 @@ export class PluginStore {
 
   async delete(key: string): Promise<void> {
     this.#checkKey(key);
-    (await this.#sizes()).delete(key);
+    const sizes = await this.#sizes();
+    this.#usedTotal -= sizes.get(key) ?? 0;
+    sizes.delete(key);
     this.#remember(key, null);
     void this.#journal.append({ type: "del", sublevel: this.#db, key: this.#key(key) });
   }
@@ -121,14 +126,25 @@ export class PluginStore {
     this.#used = undefined;
   }
 
-  async usedBytes(): Promise<number> {
-    return this.#total(await this.#sizes());
+  get quotaBytes(): number {
+    return this.#quotaBytes;
   }
 
-  #total(sizes: Map<string, number>): number {
-    let total = 0;
-    for (const n of sizes.values()) total += n;
-    return total;
+  async usedBytes(): Promise<number> {
+    await this.#sizes();
+    return this.#usedTotal;
+  }
+
+  /**
+   * A key as a sandbox keeps it: its value as JSON (null: absent), its size as the quota counts it, and
+   * the bytes the whole store uses.
+   */
+  async peek(key: string): Promise<{ json: string | null; size: number; used: number }> {
+    this.#checkKey(key);
+    const sizes = await this.#sizes();
+    const size = sizes.get(key) ?? 0;
+    const json = size === 0 ? null : JSON.stringify(await this.get(key));
+    return { json, size, used: this.#usedTotal };
   }
 
   #remember(key: string, value: unknown): void {
@@ -142,10 +158,14 @@ export class PluginStore {
       await this.#journal.committed();
       const sizes = new Map<string, number>();
       const base = `${this.#plugin}${SEP}`;
+      let total = 0;
       for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` })) {
         const key = (k as string).slice(base.length);
-        sizes.set(key, Buffer.byteLength(JSON.stringify(v)) + key.length);
+        const size = Buffer.byteLength(JSON.stringify(v)) + key.length;
+        sizes.set(key, size);
+        total += size;
       }
+      this.#usedTotal = total;
       return sizes;
     })();
     return this.#used;

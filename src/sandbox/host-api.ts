@@ -13,28 +13,45 @@
  *   host reads only the copied result (`readMatches`), and checks its shape.
  */
 import { PermissionDeniedError } from "../errors.js";
+import { GUEST_STORE } from "./guest-store.js";
 import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
 /**
  * Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference; `$1` is a
- * copy of the plugin's `@match` patterns (`{ source, flags }`), compiled here before plugin code runs.
+ * copy of the plugin's `@match` patterns (`{ source, flags }`), compiled here before plugin code runs;
+ * `$2` the store's limits (see guest-store.ts).
  */
 export const GUEST_BOOTSTRAP = `
 const hostRef = $0;
 const { parse, stringify } = JSON;
-const { freeze, keys } = Object;
+const { freeze, keys, create } = Object;
 const isArray = Array.isArray;
 const toText = String;
 const { apply } = Reflect;
 const regExpExec = RegExp.prototype.exec;
 const matchPatterns = $1.map((p) => new RegExp(p.source, p.flags));
+const GuestPromise = Promise;
+// Operations waiting for the host's answer, by id. The host answers through __errandDeliver, a call it
+// makes (and limits) itself: the guest never runs except inside a call the host made and timed.
+const waiting = create(null);
+let lastOp = 0;
+const send = (op, token, args, id) =>
+  hostRef.applyIgnored(undefined, [op, token, stringify(args === undefined ? null : args), id], {
+    arguments: { copy: true },
+  });
 const host = (op, token, args) =>
-  hostRef
-    .apply(undefined, [op, token, stringify(args === undefined ? null : args)], {
-      arguments: { copy: true },
-      result: { promise: true, copy: true },
-    })
-    .then((out) => (out === undefined ? undefined : parse(out)));
+  new GuestPromise((resolve, reject) => {
+    const id = ++lastOp;
+    waiting[id] = { resolve, reject };
+    send(op, token, args, id);
+  });
+globalThis.__errandDeliver = (id, failed, out) => {
+  const op = waiting[id];
+  if (op === undefined) return;
+  delete waiting[id];
+  if (failed) op.reject(new Error(out));
+  else op.resolve(out === undefined ? undefined : parse(out));
+};
 const deepFreeze = (v) => {
   if (v && typeof v === "object") {
     for (const k of keys(v)) deepFreeze(v[k]);
@@ -42,10 +59,11 @@ const deepFreeze = (v) => {
   }
   return v;
 };
+// Id 0: nothing to answer.
 const logger = (token) => ({
-  info: (m) => void host("log", token, { level: "info", message: toText(m) }),
-  warn: (m) => void host("log", token, { level: "warn", message: toText(m) }),
-  error: (m) => void host("log", token, { level: "error", message: toText(m) }),
+  info: (m) => void send("log", token, { level: "info", message: toText(m) }, 0),
+  warn: (m) => void send("log", token, { level: "warn", message: toText(m) }, 0),
+  error: (m) => void send("log", token, { level: "error", message: toText(m) }, 0),
 });
 globalThis.console = freeze({
   log: (...a) => logger("load").info(a.map(toText).join(" ")),
@@ -61,13 +79,7 @@ const http = (token) => {
     post: (url, body, options) => request({ ...(options || {}), method: "POST", url: toText(url), body }),
   });
 };
-const store = (token) =>
-  freeze({
-    get: (key) => host("store.get", token, { key: toText(key) }),
-    set: (key, value) => host("store.set", token, { key: toText(key), value }),
-    delete: (key) => host("store.delete", token, { key: toText(key) }),
-    list: (prefix) => host("store.list", token, { prefix: prefix === undefined ? "" : toText(prefix) }),
-  });
+${GUEST_STORE}
 let exportsOf = {};
 const fnName = (fn) => (typeof fn === "function" ? keys(exportsOf).find((k) => exportsOf[k] === fn) || fn.name : toText(fn));
 const schedule = (token) =>
@@ -83,6 +95,8 @@ globalThis.__errandInit = () => {
   delete globalThis.__errandInit;
   delete globalThis.__errandCall;
   delete globalThis.__errandMatch;
+  delete globalThis.__errandDeliver;
+  delete globalThis.__errandTakeWrites;
   return stringify(keys(exportsOf).filter((k) => typeof exportsOf[k] === "function"));
 };
 // For each @match pattern in order: null, or the whole match then the groups ("" for a group that took no part).
@@ -121,7 +135,13 @@ globalThis.__errandCall = async (exportName, callJson) => {
     schedule: schedule(token),
     log: freeze(logger(token)),
   });
-  const result = await exportsOf[exportName](ctx, ...call.positional);
+  liveCalls[token] = true;
+  let result;
+  try {
+    result = await exportsOf[exportName](ctx, ...call.positional);
+  } finally {
+    delete liveCalls[token];
+  }
   if (call.raw) return stringify(result === undefined ? null : result);
   if (result === undefined || result === null) return stringify(null);
   if (typeof result === "string") return stringify(result);
@@ -136,11 +156,13 @@ export interface GuestServices {
   reply(token: string, text: string): Promise<void>;
   send(token: string, target: string, text: string): Promise<void>;
   store: {
-    get(key: string): Promise<unknown>;
+    peek(key: string): Promise<{ json: string | null; size: number; used: number }>;
     set(key: string, value: unknown): Promise<void>;
     delete(key: string): Promise<void>;
     list(prefix: string): Promise<string[]>;
   };
+  /** What the guest checks its writes against before the host checks them again. */
+  storeLimits: { quotaBytes: number; maxValueBytes: number; maxKeyLength: number };
   http(request: HttpRequest): Promise<HttpResponse>;
   schedule: {
     after(token: string, ms: number, fn: string, data: unknown): Promise<string>;
@@ -185,13 +207,7 @@ export async function handleGuestCall(
       await services.send(token, text(args.target), text(args.text));
       return undefined;
     case "store.get":
-      return JSON.stringify((await services.store.get(text(args.key))) ?? null);
-    case "store.set":
-      await services.store.set(text(args.key), args.value);
-      return undefined;
-    case "store.delete":
-      await services.store.delete(text(args.key));
-      return undefined;
+      return JSON.stringify(await services.store.peek(text(args.key)));
     case "store.list":
       return JSON.stringify(await services.store.list(text(args.prefix)));
     case "http":
@@ -208,6 +224,23 @@ export async function handleGuestCall(
       return JSON.stringify(await services.schedule.cancel(token, text(args.id)));
     default:
       throw new PermissionDeniedError(`Plugin ${services.plugin}: unknown host operation "${op}".`);
+  }
+}
+
+/**
+ * Writes what the guest's `__errandTakeWrites` returned through the plugin's store, in order. Untrusted:
+ * anything but `["s", key, value]` or `["d", key]` is refused, and the store checks each write again.
+ */
+export async function applyStoreWrites(services: GuestServices, json: unknown): Promise<void> {
+  if (json === "") return;
+  const writes: unknown = typeof json === "string" ? JSON.parse(json) : null;
+  if (!Array.isArray(writes)) throw new TypeError("its store writes are not a list");
+  for (const w of writes) {
+    if (Array.isArray(w) && w[0] === "s" && typeof w[1] === "string" && w.length === 3)
+      await services.store.set(w[1], w[2]);
+    else if (Array.isArray(w) && w[0] === "d" && typeof w[1] === "string" && w.length === 2)
+      await services.store.delete(w[1]);
+    else throw new TypeError("its store writes are not writes");
   }
 }
 

@@ -1,7 +1,13 @@
 import type ivm from "isolated-vm";
 import { PluginFailedError, PluginLimitError, PluginThrewError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
-import { GUEST_BOOTSTRAP, type GuestServices, handleGuestCall, readMatches } from "./host-api.js";
+import {
+  applyStoreWrites,
+  GUEST_BOOTSTRAP,
+  type GuestServices,
+  handleGuestCall,
+  readMatches,
+} from "./host-api.js";
 
 /** What a guest call gives the guest: the message and its arguments, as plain data. */
 export interface GuestCall {
@@ -35,34 +41,60 @@ export interface PatternMatch {
 }
 
 const WATCHDOG_INTERVAL_MS = 20;
+/**
+ * A plugin whose CPU limit is at most this runs on the bot's own thread (see `Sandbox`); one with a
+ * longer limit could hold the bot up too long, and always runs on isolated-vm's threads.
+ */
+const MAIN_THREAD_MAX_TIMEOUT_MS = 1000;
+/** A stretch of plugin code longer than this moves the plugin off the bot's thread for good. */
+const MAIN_THREAD_SLICE_NS = 10_000_000n;
 
 /**
  * One plugin's isolate: its own heap with a memory limit, its code loaded once, and calls into its
  * exported functions under a CPU and a wall-clock limit. A sandbox that goes over a limit is disposed
  * (which also ends a loop hiding behind an `await`); the plugin manager starts a new one.
+ *
+ * Plugin code runs only inside calls the host makes, each under the CPU limit: a call into an exported
+ * function, or the delivery of a host operation's answer (which runs the code after the plugin's
+ * `await`). Handing work to isolated-vm's threads costs about 80 µs per crossing on a small machine,
+ * more than a whole command takes, so a plugin with a short CPU limit runs on the bot's own thread
+ * (`applySync`, about 5 µs). The bot waits for it, at most its CPU limit; the first stretch of plugin
+ * code over 10 ms moves the plugin to isolated-vm's threads for the rest of the sandbox's life, so a
+ * slow or hostile plugin can hold the bot up once, never again.
  */
 export class Sandbox {
   readonly exports: readonly string[];
   readonly #isolate: ivm.Isolate;
   readonly #call: ivm.Reference;
   readonly #match: ivm.Reference;
+  readonly #deliver: ivm.Reference;
+  readonly #takeWrites: ivm.Reference;
   readonly #patterns: readonly MatchPattern[];
   readonly #limits: PluginLimits;
   readonly #plugin: string;
+  readonly #services: GuestServices;
   #disposedBecause: string | undefined;
+  #onMainThread: boolean;
+  /** The last taking of the guest's store writes: each waits for the one before, so writes keep their order. */
+  #writesTaken: Promise<void> = Promise.resolve();
 
   private constructor(
     plugin: string,
     isolate: ivm.Isolate,
-    guest: { call: ivm.Reference; match: ivm.Reference },
+    guest: { call: ivm.Reference; match: ivm.Reference; deliver: ivm.Reference; takeWrites: ivm.Reference },
     exports: string[],
     patterns: readonly MatchPattern[],
     limits: PluginLimits,
+    services: GuestServices,
   ) {
     this.#plugin = plugin;
     this.#isolate = isolate;
     this.#call = guest.call;
     this.#match = guest.match;
+    this.#deliver = guest.deliver;
+    this.#takeWrites = guest.takeWrites;
+    this.#services = services;
+    this.#onMainThread = limits.timeoutMs <= MAIN_THREAD_MAX_TIMEOUT_MS;
     this.exports = exports;
     this.#patterns = patterns;
     this.#limits = limits;
@@ -84,22 +116,49 @@ export class Sandbox {
     const isolate = new IVM.Isolate({ memoryLimit: limits.memoryMb });
     try {
       const context = await isolate.createContext();
-      const hostFn = new IVM.Reference((op: string, token: string, args: string) =>
-        handleGuestCall(services, op, token, args),
-      );
+      let sandbox: Sandbox | undefined;
+      // The guest's operations arrive here (without waiting: applyIgnored); the answer goes back by id.
+      const hostFn = new IVM.Reference((op: string, token: string, args: string, id: number) => {
+        // The plugin's store writes so far reach the store before anything it asks is done.
+        const written = op === "log" || !sandbox ? Promise.resolve() : sandbox.takeWrites();
+        written
+          .then(() => handleGuestCall(services, op, token, args))
+          .then(
+            (out) => sandbox?.deliver(id, false, out),
+            (err: Error) => sandbox?.deliver(id, true, err?.message ?? String(err)),
+          );
+      });
       const sources = patterns.map(({ source, flags }) => ({ source, flags }));
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
-      await context.evalClosure(GUEST_BOOTSTRAP, [hostFn, new IVM.ExternalCopy(sources).copyInto()]);
+      const storeLimits = { plugin, ...services.storeLimits };
+      await context.evalClosure(GUEST_BOOTSTRAP, [
+        hostFn,
+        new IVM.ExternalCopy(sources).copyInto(),
+        new IVM.ExternalCopy(storeLimits).copyInto(),
+      ]);
       // Taken before plugin code runs, so the plugin cannot swap them.
       const init = (await context.global.get("__errandInit", { reference: true })) as ivm.Reference;
       const call = (await context.global.get("__errandCall", { reference: true })) as ivm.Reference;
       const match = (await context.global.get("__errandMatch", { reference: true })) as ivm.Reference;
+      const deliver = (await context.global.get("__errandDeliver", { reference: true })) as ivm.Reference;
+      const takeWrites = (await context.global.get("__errandTakeWrites", {
+        reference: true,
+      })) as ivm.Reference;
       const script = await isolate.compileScript(code, { filename: `file:///plugins/${plugin}/bundle.js` });
       await script.run(context, { timeout: limits.timeoutMs });
       const exports = JSON.parse(
         (await init.apply(undefined, [], { timeout: limits.timeoutMs })) as string,
       ) as string[];
-      return new Sandbox(plugin, isolate, { call, match }, exports, patterns, limits);
+      sandbox = new Sandbox(
+        plugin,
+        isolate,
+        { call, match, deliver, takeWrites },
+        exports,
+        patterns,
+        limits,
+        services,
+      );
+      return sandbox;
     } catch (err) {
       const reason = limitReason(err, limits) ?? (err as Error).message;
       if (!isolate.isDisposed) isolate.dispose();
@@ -137,25 +196,105 @@ export class Sandbox {
     watchCall(watch);
     try {
       // Strings cross as they are (primitives need no copy); the guest answers with a JSON string.
-      const run = this.#call.apply(undefined, [exportName, JSON.stringify(data)], {
-        timeout: this.#limits.timeoutMs,
-        result: { promise: true },
-      }) as Promise<string>;
+      const args = [exportName, JSON.stringify(data)];
+      const options = { timeout: this.#limits.timeoutMs, result: { promise: true } } as const;
+      const run = (
+        this.#onMainThread
+          ? this.#onThisThread(() => this.#call.applySync(undefined, args, options))
+          : this.#call.apply(undefined, args, options)
+      ) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
+      await this.takeWrites();
       return JSON.parse(out) as unknown;
     } catch (err) {
-      if (err instanceof PluginLimitError) throw err;
+      if (err instanceof PluginLimitError || err instanceof PluginFailedError) throw err;
       const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
       if (reason) {
         if (!this.#isolate.isDisposed) this.#isolate.dispose();
         throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
       }
+      // What it wrote before it threw is kept, as it would be had each write gone to the host.
+      await this.takeWrites();
       throw new PluginThrewError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
         cause: err,
       });
     } finally {
       unwatchCall(watch);
     }
+  }
+
+  /**
+   * Answers the guest's operation `id` (0: one that wants no answer), running the plugin code that
+   * waited for it, under the CPU limit. Over the limit, the sandbox is stopped and its calls with it.
+   */
+  deliver(id: number, failed: boolean, out: string | undefined): void {
+    if (id === 0 || this.#isolate.isDisposed) return;
+    const args = [id, failed, out];
+    const options = { timeout: this.#limits.timeoutMs };
+    try {
+      if (this.#onMainThread) this.#onThisThread(() => this.#deliver.applySync(undefined, args, options));
+      else this.#deliver.apply(undefined, args, options).catch((err: unknown) => this.#deliveryFailed(err));
+    } catch (err) {
+      this.#deliveryFailed(err);
+    }
+  }
+
+  /**
+   * Takes the store writes the guest made so far and writes them through the plugin's store, after
+   * those taken before. Writes the store refuses (only a plugin that tampered with its own realm can
+   * make them) stop the sandbox, so its next start knows the store as it is.
+   */
+  takeWrites(): Promise<void> {
+    const taken = this.#writesTaken.then(async () => {
+      if (this.#isolate.isDisposed) return;
+      const options = { timeout: this.#limits.timeoutMs };
+      const batch = this.#onMainThread
+        ? this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options))
+        : await this.#takeWrites.apply(undefined, [], options);
+      try {
+        await applyStoreWrites(this.#services, batch);
+      } catch (err) {
+        this.dispose();
+        throw new PluginFailedError(
+          `Plugin ${this.#plugin} was stopped: its store writes were refused (${(err as Error).message}).`,
+          { cause: err },
+        );
+      }
+    });
+    this.#writesTaken = taken.catch(() => {});
+    return taken;
+  }
+
+  /** Runs plugin code on the bot's thread; a stretch too long sends the plugin to isolated-vm's threads. */
+  #onThisThread<T>(run: () => T): T {
+    const cpuBefore = this.#isolate.cpuTime;
+    try {
+      return run();
+    } finally {
+      if (!this.#isolate.isDisposed && this.#isolate.cpuTime - cpuBefore > MAIN_THREAD_SLICE_NS) {
+        this.#onMainThread = false;
+        this.#services.log(
+          "warn",
+          `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_SLICE_NS / 1_000_000n} ms at a stretch; it runs on its own thread from now on.`,
+        );
+      }
+    }
+  }
+
+  /** A delivery went over a limit: the isolate is stopped, and every call waiting in it fails with the reason. */
+  #deliveryFailed(err: unknown): void {
+    const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
+    if (!reason) return;
+    const stopped = this.#stop(reason);
+    let waiting = 0;
+    for (const call of watched) {
+      if (call.sandbox !== this) continue;
+      call.stop(stopped);
+      waiting++;
+    }
+    // With no command waiting, nobody else would hear of it.
+    if (waiting === 0)
+      this.#services.log("error", `${stopped.message} (in code that ran after its command answered)`);
   }
 
   /** The watchdog's check of one call: over its CPU or wall-clock limit, the isolate is stopped. */

@@ -20,6 +20,7 @@ const hostile = [
   "hostile-throw",
   "hostile-http",
   "hostile-redos",
+  "slow-worker",
   "greeter",
 ].map((name) => resolve(fixtures, name));
 
@@ -106,6 +107,38 @@ describe("hostile plugins are contained", function () {
     );
     await assertStillServing();
     assert.equal(await bot.chat.ask("!fine"), "fine");
+  });
+
+  it("stops a loop in code that runs after its command answered", async () => {
+    assert.equal(await bot.chat.ask("!spin after return"), "returned");
+    await assertStillServing();
+    // The loop was stopped at the CPU limit, so the plugin answers at once, not at its wall-clock limit.
+    assert.equal(await bot.chat.ask("!fine"), "fine");
+    const stopped =
+      /Plugin hostile-loop was stopped: it used more than 200 ms of CPU. \(in code that ran after its command answered\)/;
+    // The stop is reported once isolated-vm's thread hands it back: wait for it, a little.
+    for (let i = 0; i < 100 && !stopped.test(readFileSync(join(dir.path, "errand.log"), "utf8")); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.match(readFileSync(join(dir.path, "errand.log"), "utf8"), stopped);
+  });
+
+  it("moves a plugin that computes for long off the bot's thread, so the bot answers meanwhile", async () => {
+    const moved =
+      /Plugin slow-worker ran more than 10 ms at a stretch; it runs on its own thread from now on/;
+    assert.equal(await bot.chat.ask("!busy 1"), "busy 1");
+    assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), moved);
+    assert.equal(await bot.chat.ask("!busy 30"), "busy 30");
+    assert.match(readFileSync(join(dir.path, "errand.log"), "utf8"), moved);
+    const before = bot.chat.transcript.length;
+    const busy = bot.chat.say("!busy 150");
+    // Sent after the slow command started: it is answered first.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
+    await busy;
+    assert.deepEqual(
+      bot.chat.transcript.slice(before).map((s) => s.text),
+      ["meanwhile", "busy 150"],
+    );
   });
 
   it("stops a memory bomb at its memory limit", async () => {
