@@ -6,10 +6,12 @@
  * - Reads of a known key, and writes, are answered in the isolate. A key not known yet is asked of the
  *   host once (`store.get`), with its size; the first answer also says how many bytes the store uses.
  * - Writes are checked here exactly as the host checks them (key, value size, quota), so the plugin hears
- *   of a refusal at once, then queued in order. The host takes the queue (`__errandTakeWrites`) before
- *   it answers any operation of the plugin and when a call ends, and writes it through the plugin's
- *   store, checking everything again: this isolate is plugin code and is trusted for nothing. A
- *   command's writes are therefore durable before its answer is sent, as when each write went to the host.
+ *   of a refusal at once, then queued in order. The queue goes to the host as numbered batches
+ *   (`takeWrites`): with every call's result, and when the host takes it (`__errandTakeWrites`) before
+ *   it answers any operation of the plugin. The host writes the batches through the plugin's store in
+ *   number order (guest-writes.ts), checking everything again: this isolate is plugin code and is
+ *   trusted for nothing. A command's writes are durable before its answer is sent, as when each write
+ *   went to the host.
  * - This isolate is the only writer of the plugin's store while it runs, so what it knows stays true;
  *   it forgets everything when it knows too much, and asks again.
  *
@@ -146,15 +148,19 @@ const store = (token) =>
         return host("store.list", token, { prefix: prefix === undefined ? "" : toText(prefix) });
       }),
   });
-// The writes not taken yet, oldest first, as JSON: ["s", key, value] or ["d", key]; "" for none.
-globalThis.__errandTakeWrites = () => {
-  if (writes.length === 0) return "";
+// Hands the writes not taken yet to the host as the next numbered batch: "N [w, …]", each w being
+// ["s", key, value] or ["d", key], oldest first; just "N" (the last batch handed over) when there are none.
+let batches = 0;
+const takeWrites = () => {
+  if (writes.length === 0) return "" + batches;
   let out = "";
   for (let i = 0; i < writes.length; i++) {
     const w = writes[i];
     out += (i === 0 ? "[" : ",") + (w[0] === "d" ? '["d",' + stringify(w[1]) + "]" : '["s",' + stringify(w[1]) + "," + w[2] + "]");
   }
   writes = [];
-  return out + "]";
+  batches++;
+  return batches + " " + out + "]";
 };
+globalThis.__errandTakeWrites = takeWrites;
 `;

@@ -142,11 +142,14 @@ globalThis.__errandCall = async (exportName, callJson) => {
   } finally {
     delete liveCalls[token];
   }
-  if (call.raw) return stringify(result === undefined ? null : result);
-  if (result === undefined || result === null) return stringify(null);
-  if (typeof result === "string") return stringify(result);
-  if (isArray(result)) return stringify(result.map(toText));
-  throw new TypeError("a command returned " + typeof result + "; return text or an array of lines");
+  let out;
+  if (call.raw) out = stringify(result === undefined ? null : result);
+  else if (result === undefined || result === null) out = stringify(null);
+  else if (typeof result === "string") out = stringify(result);
+  else if (isArray(result)) out = stringify(result.map(toText));
+  else throw new TypeError("a command returned " + typeof result + "; return text or an array of lines");
+  // The store writes so far travel with the result (see guest-store.ts), then a newline, then the result.
+  return takeWrites() + "\\n" + out;
 };
 `;
 
@@ -228,12 +231,12 @@ export async function handleGuestCall(
 }
 
 /**
- * Writes what the guest's `__errandTakeWrites` returned through the plugin's store, in order. Untrusted:
- * anything but `["s", key, value]` or `["d", key]` is refused, and the store checks each write again.
+ * Writes one batch of the guest's store writes (see guest-store.ts) through the plugin's store, in
+ * order. Untrusted: anything but `["s", key, value]` or `["d", key]` is refused, and the store checks
+ * each write again.
  */
-export async function applyStoreWrites(services: GuestServices, json: unknown): Promise<void> {
-  if (json === "") return;
-  const writes: unknown = typeof json === "string" ? JSON.parse(json) : null;
+export async function applyStoreWrites(services: GuestServices, json: string): Promise<void> {
+  const writes: unknown = JSON.parse(json);
   if (!Array.isArray(writes)) throw new TypeError("its store writes are not a list");
   for (const w of writes) {
     if (Array.isArray(w) && w[0] === "s" && typeof w[1] === "string" && w.length === 3)

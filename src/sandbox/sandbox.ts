@@ -1,6 +1,7 @@
 import type ivm from "isolated-vm";
 import { PluginFailedError, PluginLimitError, PluginThrewError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
+import { GuestWrites } from "./guest-writes.js";
 import {
   applyStoreWrites,
   GUEST_BOOTSTRAP,
@@ -45,7 +46,7 @@ const WATCHDOG_INTERVAL_MS = 20;
  * A plugin whose CPU limit is at most this runs on the bot's own thread (see `Sandbox`); one with a
  * longer limit could hold the bot up too long, and always runs on isolated-vm's threads.
  */
-const MAIN_THREAD_MAX_TIMEOUT_MS = 1000;
+const MAIN_THREAD_MAX_TIMEOUT_MS = 2000;
 /** A stretch of plugin code longer than this moves the plugin off the bot's thread for good. */
 const MAIN_THREAD_SLICE_NS = 10_000_000n;
 
@@ -75,8 +76,7 @@ export class Sandbox {
   readonly #services: GuestServices;
   #disposedBecause: string | undefined;
   #onMainThread: boolean;
-  /** The last taking of the guest's store writes: each waits for the one before, so writes keep their order. */
-  #writesTaken: Promise<void> = Promise.resolve();
+  readonly #writes: GuestWrites;
 
   private constructor(
     plugin: string,
@@ -94,6 +94,7 @@ export class Sandbox {
     this.#deliver = guest.deliver;
     this.#takeWrites = guest.takeWrites;
     this.#services = services;
+    this.#writes = new GuestWrites((json) => applyStoreWrites(services, json));
     this.#onMainThread = limits.timeoutMs <= MAIN_THREAD_MAX_TIMEOUT_MS;
     this.exports = exports;
     this.#patterns = patterns;
@@ -204,13 +205,14 @@ export class Sandbox {
           : this.#call.apply(undefined, args, options)
       ) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
-      await this.takeWrites();
-      return JSON.parse(out) as unknown;
+      const newline = out.indexOf("\n");
+      await this.#settleWrites(newline === -1 ? "" : out.slice(0, newline));
+      return JSON.parse(out.slice(newline + 1)) as unknown;
     } catch (err) {
       if (err instanceof PluginLimitError || err instanceof PluginFailedError) throw err;
       const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
       if (reason) {
-        if (!this.#isolate.isDisposed) this.#isolate.dispose();
+        this.dispose();
         throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
       }
       // What it wrote before it threw is kept, as it would be had each write gone to the host.
@@ -240,29 +242,36 @@ export class Sandbox {
   }
 
   /**
-   * Takes the store writes the guest made so far and writes them through the plugin's store, after
-   * those taken before. Writes the store refuses (only a plugin that tampered with its own realm can
-   * make them) stop the sandbox, so its next start knows the store as it is.
+   * Takes the store writes the guest made so far and resolves once they, and all it handed over
+   * before, are written through the plugin's store (see guest-writes.ts).
    */
   takeWrites(): Promise<void> {
-    const taken = this.#writesTaken.then(async () => {
-      if (this.#isolate.isDisposed) return;
-      const options = { timeout: this.#limits.timeoutMs };
-      const batch = this.#onMainThread
-        ? this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options))
-        : await this.#takeWrites.apply(undefined, [], options);
-      try {
-        await applyStoreWrites(this.#services, batch);
-      } catch (err) {
-        this.dispose();
-        throw new PluginFailedError(
-          `Plugin ${this.#plugin} was stopped: its store writes were refused (${(err as Error).message}).`,
-          { cause: err },
+    if (this.#isolate.isDisposed) return Promise.resolve();
+    const options = { timeout: this.#limits.timeoutMs };
+    try {
+      if (this.#onMainThread)
+        return this.#settleWrites(
+          this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options)),
         );
-      }
+      return this.#takeWrites.apply(undefined, [], options).then((report) => this.#settleWrites(report));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Waits for the writes a report covers. Writes the store refuses (only a plugin that tampered with
+   * its own realm can make them) stop the sandbox, so its next start knows the store as it is.
+   */
+  #settleWrites(report: unknown): Promise<void> {
+    return this.#writes.settle(report).catch((err: Error) => {
+      if (err instanceof PluginFailedError) throw err;
+      this.dispose();
+      throw new PluginFailedError(
+        `Plugin ${this.#plugin} was stopped: its store writes were refused (${err.message}).`,
+        { cause: err },
+      );
     });
-    this.#writesTaken = taken.catch(() => {});
-    return taken;
   }
 
   /** Runs plugin code on the bot's thread; a stretch too long sends the plugin to isolated-vm's threads. */
@@ -341,6 +350,7 @@ export class Sandbox {
 
   dispose(): void {
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
+    this.#writes.fail(new PluginFailedError(`Plugin ${this.#plugin} is not running.`));
   }
 
   #stop(reason: string): PluginLimitError {

@@ -8,6 +8,12 @@ export type JournalOp =
 
 /** The log is emptied when it is this big and everything in it is in LevelDB. */
 const CLEAR_LOG_AT_BYTES = 1024 * 1024;
+/**
+ * How long appended operations may wait for their LevelDB batch, unless a reader wants them sooner.
+ * They are durable already (the log); waiting gathers the records of many commands into one batch,
+ * where a batch per command cost the bot's thread more than the command itself.
+ */
+const BATCH_DELAY_MS = 10;
 
 /**
  * The records every command writes (history, audit, plugin stores), made durable before the bot
@@ -15,8 +21,9 @@ const CLEAR_LOG_AT_BYTES = 1024 * 1024;
  * - `append` queues operations; `durable()` writes what was queued to the write-ahead log in one
  *   synchronous write (the bot calls it before it says anything), so an answered command survives a
  *   kill -9 at any moment;
- * - behind that, what accumulates while one LevelDB batch is written goes out in the next one (group
- *   commit); `committed()` resolves when everything appended so far is in LevelDB (reads wait for it).
+ * - behind that, operations go to LevelDB in batches: what accumulates for up to 10 ms, or while one
+ *   batch is written, goes out in the next one (group commit); `committed()` sends what waits at once
+ *   and resolves when everything appended so far is in LevelDB (reads wait for it).
  */
 export class Journal {
   readonly #db: Level<string, unknown>;
@@ -26,6 +33,7 @@ export class Journal {
   #queued: JournalOp[] = [];
   #queuedDone: (() => void)[] = [];
   #writing: Promise<void> | null = null;
+  #batchTimer: NodeJS.Timeout | undefined;
   /** Resolves when everything appended so far is in LevelDB. */
   #tail: Promise<void> = Promise.resolve();
   /** Where a failed write is reported (the bot points it at its log). */
@@ -45,7 +53,10 @@ export class Journal {
     this.#queued.push(...ops);
     const done = new Promise<void>((resolve) => this.#queuedDone.push(resolve));
     this.#tail = done;
-    this.#writing ??= this.#drain();
+    if (!this.#writing && !this.#batchTimer) {
+      // Unref'd: at exit, close() sends what waits; after a kill, the log has it.
+      this.#batchTimer = setTimeout(() => this.#writeNow(), BATCH_DELAY_MS).unref();
+    }
     return done;
   }
 
@@ -57,9 +68,16 @@ export class Journal {
     this.#wal.append(lines);
   }
 
-  /** Resolves when everything appended until now is in LevelDB. */
+  /** Resolves when everything appended until now is in LevelDB (sending it now if it waits). */
   committed(): Promise<void> {
+    if (this.#batchTimer) this.#writeNow();
     return this.#tail;
+  }
+
+  #writeNow(): void {
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    this.#writing ??= this.#drain();
   }
 
   /**
