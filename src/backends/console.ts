@@ -29,6 +29,13 @@ export class ConsoleBackend implements Backend {
   readonly #mention: RegExp;
   #stopped = false;
   #close: (() => void) | undefined;
+  #unwritten: string[] = [];
+  /**
+   * Called right before anything is written out. The bot makes its records durable here, once for
+   * everything a write carries: piped lines are handled back to back, and their replies leave together
+   * when the lines at hand are done (a write and a log write per reply cost more than the reply).
+   */
+  beforeOutput: (() => void) | undefined;
 
   constructor(options: ConsoleOptions) {
     this.#opts = options;
@@ -65,6 +72,7 @@ export class ConsoleBackend implements Backend {
       }
     } finally {
       rl.close();
+      this.#flush();
     }
   }
 
@@ -143,7 +151,23 @@ export class ConsoleBackend implements Backend {
   }
 
   #write(text: string): void {
-    this.#opts.output.write(`${sanitize(text)}\n`);
+    const line = `${sanitize(text)}\n`;
+    if (this.#opts.interactive) {
+      this.beforeOutput?.();
+      this.#opts.output.write(line);
+      return;
+    }
+    // On a pipe, what is said while the lines at hand are handled goes out in one write (see beforeOutput).
+    this.#unwritten.push(line);
+    if (this.#unwritten.length === 1) process.nextTick(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (this.#unwritten.length === 0) return;
+    const text = this.#unwritten.join("");
+    this.#unwritten = [];
+    this.beforeOutput?.();
+    this.#opts.output.write(text);
   }
 
   #prompt(): string {

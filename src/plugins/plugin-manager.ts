@@ -65,6 +65,8 @@ export interface ManagedPlugin {
   limits: PluginLimits;
   store: PluginStore;
   failuresInARow: number;
+  /** Its code once ran too long at a stretch: its sandboxes run on isolated-vm's threads (see Sandbox). */
+  offMainThread: boolean;
   lastError: string | null;
   sandbox: Sandbox | null;
   config: Readonly<Record<string, unknown>>;
@@ -215,6 +217,7 @@ export class PluginManager {
         this.#opts.journal,
       ),
       failuresInARow: 0,
+      offMainThread: false,
       lastError: null,
       sandbox: null,
       config: Object.freeze({}),
@@ -399,6 +402,7 @@ export class PluginManager {
         build,
         limits: this.#limitsFor(manifest),
         failuresInARow: 0,
+        offMainThread: false,
         sandbox: null,
       };
       if (old.status !== "active") {
@@ -485,19 +489,20 @@ export class PluginManager {
     const sandbox = await this.#liveSandbox(plugin);
     const token = randomUUID();
     this.#calls.set(token, { plugin: name, call: { ctx, messages: 0 } });
+    // Sent as JSON (a copy): the guest never holds these objects.
     const data: GuestCall = {
       token,
-      args: [...ctx.args],
+      args: ctx.args,
       positional,
       raw,
-      options: { ...ctx.options },
+      options: ctx.options,
       text: ctx.text,
       match,
-      user: { ...ctx.user },
+      user: ctx.user,
       room: ctx.room,
       thread: ctx.thread,
       isDirect: ctx.isDirect,
-      config: structuredClone(plugin.config) as Record<string, unknown>,
+      config: plugin.config,
     };
     try {
       const result = await sandbox.call(exportName, data);
@@ -657,7 +662,14 @@ export class PluginManager {
   async #createSandbox(plugin: ManagedPlugin, config: Readonly<Record<string, unknown>>): Promise<Sandbox> {
     const rules = compileNetRules(plugin.manifest.permissions.net, config);
     const log = this.#opts.log.child({ plugin: plugin.name });
-    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, matchPatterns(plugin), {
+    const thread = {
+      // Once moved off, a sandbox started again (after a limit) stays off: a plugin holds the bot up once.
+      onMainThread: !plugin.offMainThread,
+      movedOff: () => {
+        plugin.offMainThread = true;
+      },
+    };
+    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, matchPatterns(plugin), thread, {
       plugin: plugin.name,
       isLiveToken: (token) => this.#calls.get(token)?.plugin === plugin.name,
       reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),

@@ -13,19 +13,25 @@ import {
 /** What a guest call gives the guest: the message and its arguments, as plain data. */
 export interface GuestCall {
   token: string;
-  args: string[];
+  args: readonly string[];
   /** What the function receives after the context: the command's arguments, a timer's data, a webhook's request. */
   positional: unknown[];
   /** Return the function's value as JSON (webhooks), instead of as a reply. */
   raw: boolean;
-  options: Record<string, string>;
+  options: Readonly<Record<string, string>>;
   text: string;
   match: string[];
   user: { id: string; name: string };
   room: string | null;
   thread: string | null;
   isDirect: boolean;
-  config: Record<string, unknown>;
+  config: Readonly<Record<string, unknown>>;
+}
+
+/** Whether a new sandbox starts on the bot's thread, and whom to tell when it moves off for good. */
+export interface MainThreadPolicy {
+  onMainThread: boolean;
+  movedOff(): void;
 }
 
 /** A `@match` regular expression of an exported function, as written in its TSDoc. */
@@ -77,6 +83,7 @@ export class Sandbox {
   #disposedBecause: string | undefined;
   #onMainThread: boolean;
   readonly #writes: GuestWrites;
+  readonly #movedOff: () => void;
 
   private constructor(
     plugin: string,
@@ -85,6 +92,7 @@ export class Sandbox {
     exports: string[],
     patterns: readonly MatchPattern[],
     limits: PluginLimits,
+    thread: MainThreadPolicy,
     services: GuestServices,
   ) {
     this.#plugin = plugin;
@@ -95,7 +103,8 @@ export class Sandbox {
     this.#takeWrites = guest.takeWrites;
     this.#services = services;
     this.#writes = new GuestWrites((json) => applyStoreWrites(services, json));
-    this.#onMainThread = limits.timeoutMs <= MAIN_THREAD_MAX_TIMEOUT_MS;
+    this.#onMainThread = thread.onMainThread && limits.timeoutMs <= MAIN_THREAD_MAX_TIMEOUT_MS;
+    this.#movedOff = thread.movedOff;
     this.exports = exports;
     this.#patterns = patterns;
     this.#limits = limits;
@@ -110,6 +119,7 @@ export class Sandbox {
     code: string,
     limits: PluginLimits,
     patterns: readonly MatchPattern[],
+    thread: MainThreadPolicy,
     services: GuestServices,
   ): Promise<Sandbox> {
     // Loaded with the first plugin: a bot without plugins does not carry the native module.
@@ -157,6 +167,7 @@ export class Sandbox {
         exports,
         patterns,
         limits,
+        thread,
         services,
       );
       return sandbox;
@@ -282,6 +293,7 @@ export class Sandbox {
     } finally {
       if (!this.#isolate.isDisposed && this.#isolate.cpuTime - cpuBefore > MAIN_THREAD_SLICE_NS) {
         this.#onMainThread = false;
+        this.#movedOff();
         this.#services.log(
           "warn",
           `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_SLICE_NS / 1_000_000n} ms at a stretch; it runs on its own thread from now on.`,

@@ -1,4 +1,5 @@
 import type { Backend, IncomingMessage } from "../backends/backend.js";
+import { ConsoleBackend } from "../backends/console.js";
 import { ForwardingBackend } from "../backends/forwarding-backend.js";
 
 /**
@@ -10,19 +11,24 @@ export class DurableBackend extends ForwardingBackend {
   readonly #durable: () => void;
   readonly #onError: (err: unknown) => void;
 
+  /** The inner backend calls durable() itself right before it writes anything out (the console on a pipe). */
+  readonly #innerMakesDurable: boolean;
+
   constructor(inner: Backend, durable: () => void, onError: (err: unknown) => void) {
     super(inner);
     this.#durable = durable;
     this.#onError = onError;
+    this.#innerMakesDurable = inner instanceof ConsoleBackend;
+    if (inner instanceof ConsoleBackend) inner.beforeOutput = () => this.#makeDurable();
   }
 
   override reply(to: IncomingMessage, text: string): Promise<void> {
-    this.#makeDurable();
+    if (!this.#innerMakesDurable) this.#makeDurable();
     return this.inner.reply(to, text);
   }
 
   override send(target: string, text: string): Promise<void> {
-    this.#makeDurable();
+    if (!this.#innerMakesDurable) this.#makeDurable();
     return this.inner.send(target, text);
   }
 

@@ -10,6 +10,7 @@ import { packageRoot } from "../../src/paths.js";
 import { GitRepo } from "../helpers/git-repo.js";
 import { LineProcess } from "./line-process.js";
 import { writePluginCopies } from "./plugin-copies.js";
+import { jsonPoster } from "./post-json.js";
 
 const RUNS = 5;
 const ROUND_TRIPS = 1000;
@@ -163,15 +164,11 @@ async function webhookFigures() {
       const port = /127\.0\.0\.1:(\d+)/.exec(listening ?? "")?.[1];
       if (!port) throw new Error(`no HTTP port in: ${listening}`);
       const url = `http://127.0.0.1:${port}/hooks/automation/echo`;
+      const client = jsonPoster(16);
       const post = async (i: number) => {
         const t0 = process.hrtime.bigint();
-        const res = await fetch(url, {
-          method: "POST",
-          body: JSON.stringify({ i }),
-          headers: { "content-type": "application/json" },
-        });
-        const body = (await res.json()) as { got?: { i?: number } };
-        if (res.status !== 200 || body.got?.i !== i) errors++;
+        const res = await client.post(url, { i });
+        if (res.status !== 200 || (res.body as { got?: { i?: number } }).got?.i !== i) errors++;
         return ms(t0);
       };
       for (let i = 0; i < 50; i++) await post(i); // warm-up
@@ -185,6 +182,7 @@ async function webhookFigures() {
       await Promise.all(Array.from({ length: 16 }, worker));
       sequential.push(percentile(seq, 0.99));
       concurrent.push(percentile(con, 0.99));
+      client.close();
       await p.close();
     });
   }

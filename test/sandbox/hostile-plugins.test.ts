@@ -129,16 +129,25 @@ describe("hostile plugins are contained", function () {
     assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), moved);
     assert.equal(await bot.chat.ask("!busy 30"), "busy 30");
     assert.match(readFileSync(join(dir.path, "errand.log"), "utf8"), moved);
-    const before = bot.chat.transcript.length;
-    const busy = bot.chat.say("!busy 150");
-    // Sent after the slow command started: it is answered first.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
-    await busy;
-    assert.deepEqual(
-      bot.chat.transcript.slice(before).map((s) => s.text),
-      ["meanwhile", "busy 150"],
+    const answeredMeanwhile = async () => {
+      const before = bot.chat.transcript.length;
+      const busy = bot.chat.say("!busy 150");
+      // Sent after the slow command started: it is answered first.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
+      await busy;
+      assert.deepEqual(
+        bot.chat.transcript.slice(before).map((s) => s.text),
+        ["meanwhile", "busy 150"],
+      );
+    };
+    await answeredMeanwhile();
+    // Stopped at its limit and started again, it stays off the bot's thread.
+    assert.match(
+      await bot.chat.ask("!busy 900"),
+      /Plugin slow-worker was stopped: it used more than 500 ms of CPU/,
     );
+    await answeredMeanwhile();
   });
 
   it("stops a memory bomb at its memory limit", async () => {
