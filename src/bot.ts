@@ -9,7 +9,7 @@ import { Replies } from "./commands/replies.js";
 import type { BotConfig } from "./config/load-config.js";
 import { ConfigError, UsageError } from "./errors.js";
 import { HistoryLog } from "./history/history-log.js";
-import { type HookRequest, startHttpServer } from "./http/http-server.js";
+import type { HookRequest } from "./http/http-server.js";
 import { type Logger, setLogMask } from "./log.js";
 import { hostVersion, packageRoot } from "./paths.js";
 import type { Context } from "./plugin-api/context.js";
@@ -227,6 +227,8 @@ export class Bot {
   }
 
   async #startHttp(port: number): Promise<void> {
+    // Loaded only when the bot serves HTTP: node:http is a megabyte a console bot does not need.
+    const { startHttpServer } = await import("./http/http-server.js");
     const server = await startHttpServer(
       port,
       {
