@@ -117,6 +117,32 @@ async function echoFigures(start: (dir: string) => LineProcess) {
   return { p50: median(p50), p99: median(p99), perSecond: median(rates), coldStartMs: median(starts) };
 }
 
+/**
+ * Two commands' round trips in alternating blocks of 50 (50 of a, 50 of b, …), so both meet the same
+ * machine: on a small shared one, speed drifts over seconds, and two phases would compare two moments.
+ * Blocks, not single turns, so that neither pays for the other's cold caches.
+ */
+async function alternatingRoundTrips(
+  p: LineProcess,
+  a: { line: (i: number) => string; reply: (i: number) => string },
+  b: { line: (i: number) => string; reply: (i: number) => string },
+): Promise<[number[], number[]]> {
+  const BLOCK = 50;
+  const times: [number[], number[]] = [[], []];
+  for (let start = 0; start < WARMUP + ROUND_TRIPS; start += BLOCK) {
+    for (const [k, c] of [a, b].entries()) {
+      for (let i = start; i < start + BLOCK; i++) {
+        const t0 = process.hrtime.bigint();
+        p.send(`${c.line(i)}\n`);
+        const [reply] = await p.nextLines(1);
+        if (reply !== c.reply(i)) throw new Error(`expected ${c.reply(i)}, got ${reply}`);
+        if (i >= WARMUP) times[k]?.push(ms(t0));
+      }
+    }
+  }
+  return times;
+}
+
 /** `!hello` (sandboxed, reads and writes its store) beside `!echo` (core), in the same bot. */
 async function sandboxedFigures() {
   const core: number[] = [];
@@ -126,8 +152,13 @@ async function sandboxedFigures() {
   for (let run = 0; run < RUNS; run++) {
     await withTemp(async (dir) => {
       const p = startBot(join(dir, "data"), [hello]);
-      core.push(median(await roundTrips(p, (i) => `!echo ${i}`, String)));
-      sandboxed.push(median(await roundTrips(p, helloLine, helloReply)));
+      const [echoTimes, helloTimes] = await alternatingRoundTrips(
+        p,
+        { line: (i) => `!echo ${i}`, reply: String },
+        { line: helloLine, reply: helloReply },
+      );
+      core.push(median(echoTimes));
+      sandboxed.push(median(helloTimes));
       rates.push(await throughput(p, helloLine, helloReply));
       for (let i = 0; i < 20; i++) {
         p.send("!plugin deactivate hello\n");
