@@ -39,4 +39,9 @@ export interface Backend {
   /** Posts to "#room" or "@user". */
   send(target: string, text: string): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * For a backend that gathers what is said and writes it out later (the console on a pipe): it calls
+   * `beforeOutput` right before each write, so what must precede an answer can be done once per write.
+   */
+  deferOutput?(beforeOutput: () => void): void;
 }

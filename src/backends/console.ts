@@ -30,12 +30,7 @@ export class ConsoleBackend implements Backend {
   #stopped = false;
   #close: (() => void) | undefined;
   #unwritten: string[] = [];
-  /**
-   * Called right before anything is written out. The bot makes its records durable here, once for
-   * everything a write carries: piped lines are handled back to back, and their replies leave together
-   * when the lines at hand are done (a write and a log write per reply cost more than the reply).
-   */
-  beforeOutput: (() => void) | undefined;
+  #beforeOutput: (() => void) | undefined;
 
   constructor(options: ConsoleOptions) {
     this.#opts = options;
@@ -86,6 +81,14 @@ export class ConsoleBackend implements Backend {
       throw new ErrandError(ErrorCode.UsageError, `Cannot send to "${target}": a target is #room or @user.`);
     }
     this.#print(target, text);
+  }
+
+  /**
+   * Piped lines are handled back to back, and their replies leave together when the lines at hand are
+   * done, `beforeOutput` first: a write, and a log write, per reply cost more than the reply.
+   */
+  deferOutput(beforeOutput: () => void): void {
+    this.#beforeOutput = beforeOutput;
   }
 
   async stop(): Promise<void> {
@@ -153,11 +156,11 @@ export class ConsoleBackend implements Backend {
   #write(text: string): void {
     const line = `${sanitize(text)}\n`;
     if (this.#opts.interactive) {
-      this.beforeOutput?.();
+      this.#beforeOutput?.();
       this.#opts.output.write(line);
       return;
     }
-    // On a pipe, what is said while the lines at hand are handled goes out in one write (see beforeOutput).
+    // On a pipe, what is said while the lines at hand are handled goes out in one write (see deferOutput).
     this.#unwritten.push(line);
     if (this.#unwritten.length === 1) process.nextTick(() => this.#flush());
   }
@@ -166,7 +169,7 @@ export class ConsoleBackend implements Backend {
     if (this.#unwritten.length === 0) return;
     const text = this.#unwritten.join("");
     this.#unwritten = [];
-    this.beforeOutput?.();
+    this.#beforeOutput?.();
     this.#opts.output.write(text);
   }
 

@@ -15,7 +15,8 @@
  * - This isolate is the only writer of the plugin's store while it runs, so what it knows stays true;
  *   it forgets everything when it knows too much, and asks again.
  *
- * Uses from the bootstrap: `host`, `create`, `parse`, `stringify`, `toText`, `GuestPromise`, and `$2`
+ * Uses from the bootstrap: `host`, `create`, `apply`, `parse`, `stringify`, `toText`, `GuestPromise`,
+ * `promiseThen`, `ignore`, and `$2`
  * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`).
  */
 /** Bytes as the host's Buffer.byteLength counts them, in guest code: a lone surrogate is 3 (its replacement). */
@@ -48,6 +49,20 @@ let used = -1;
 let writes = [];
 const fetching = create(null);
 const liveCalls = create(null);
+// Each call's store operations that wait for the host: the call ends only once they are settled.
+const storeOps = create(null);
+const track = (token, promise) => {
+  const ops = storeOps[token];
+  if (ops === undefined) storeOps[token] = [promise];
+  else ops[ops.length] = promise;
+  return promise;
+};
+const settleStoreOps = async (token) => {
+  for (let ops = storeOps[token]; ops !== undefined; ops = storeOps[token]) {
+    delete storeOps[token];
+    for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
+  }
+};
 const storeError = (message) => new Error("Plugin " + storeLimits.plugin + ": " + message);
 const finished = () => storeError("this command has finished, so it cannot reply or use the store any more.");
 const checkKey = (key) => {
@@ -99,7 +114,12 @@ const write = (token, key, json, size) => (entry) => {
       "Plugin " + storeLimits.plugin + " is out of store space (quota " + storeLimits.quotaBytes + " bytes); delete keys it no longer needs.",
     );
   used += size - entry.size;
-  writes[writes.length] = json === null ? ["d", key] : ["s", key, json];
+  const w = json === null ? ["d", key] : ["s", key, json];
+  // Writes to one key in a row keep only the last: the host passes through the same states otherwise
+  // (only the key's own in-between values are skipped), so its quota check agrees with this one.
+  const last = writes.length - 1;
+  if (last >= 0 && writes[last][1] === key) writes[last] = w;
+  else writes[writes.length] = w;
   remember(key, json, size);
 };
 // Runs fn, turning a throw into a rejection: the store's methods always answer with a promise.
@@ -117,7 +137,8 @@ const store = (token) =>
         if (liveCalls[token] !== true) throw finished();
         const k = toText(key);
         const entry = known[k];
-        return entry !== undefined ? valueOf(entry) : entryOf(token, k).then(valueOf);
+        // Once fetched, what a write made meanwhile stored wins over what the host said.
+        return entry !== undefined ? valueOf(entry) : track(token, entryOf(token, k)).then((e) => valueOf(known[k] || e));
       }),
     set: (key, value) =>
       settle(() => {
@@ -131,7 +152,7 @@ const store = (token) =>
           throw storeError('the value for "' + k + '" is ' + size + " bytes; one value may hold " + storeLimits.maxValueBytes + ".");
         const entry = known[k];
         const put = write(token, k, json, size);
-        return entry !== undefined ? put(entry) : entryOf(token, k).then(put);
+        return entry !== undefined ? put(entry) : track(token, entryOf(token, k).then(put));
       }),
     delete: (key) =>
       settle(() => {
@@ -140,7 +161,7 @@ const store = (token) =>
         checkKey(k);
         const entry = known[k];
         const remove = write(token, k, null, 0);
-        return entry !== undefined ? remove(entry) : entryOf(token, k).then(remove);
+        return entry !== undefined ? remove(entry) : track(token, entryOf(token, k).then(remove));
       }),
     list: (prefix) =>
       settle(() => {

@@ -26,8 +26,11 @@ export class GuestWrites {
     this.#write = write;
   }
 
-  /** Takes a report; resolves once every batch up to its number is written, rejects if one was refused. */
-  settle(report: unknown): Promise<void> {
+  /**
+   * Takes a report; resolves once every batch up to its number is written, rejects if one was refused.
+   * `mayWrite` false: a report with a batch is refused.
+   */
+  settle(report: unknown, mayWrite = true): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const text = typeof report === "string" ? report : "";
     const space = text.indexOf(" ");
@@ -35,6 +38,7 @@ export class GuestWrites {
     if (text === "" || !Number.isSafeInteger(upTo) || upTo < 0)
       return this.#refuse(new TypeError("its store writes came without their number"));
     if (space !== -1) {
+      if (!mayWrite) return this.#refuse(new TypeError("it wrote to its store while none of its calls ran"));
       if (upTo <= this.#queuedThrough || this.#held.has(upTo))
         return this.#refuse(new TypeError(`its store writes numbered ${upTo} came twice`));
       this.#held.set(upTo, text.slice(space + 1));
@@ -44,7 +48,10 @@ export class GuestWrites {
     return new Promise((resolve, reject) => this.#waiting.push({ upTo, resolve, reject }));
   }
 
-  /** Ends it: every waiter, and every later report, fails with `err`. */
+  /**
+   * Ends it: every waiter, and every later report, fails with `err`. Batches already queued are still
+   * written (the store checks each write): stopping a sandbox must not lose what it handed over.
+   */
   fail(err: Error): void {
     this.#failure ??= err;
     this.#held.clear();
@@ -64,7 +71,6 @@ export class GuestWrites {
       const seq = ++this.#queuedThrough;
       this.#held.delete(seq);
       this.#writing = this.#writing.then(async () => {
-        if (this.#failure) return;
         try {
           await this.#write(json);
         } catch (err) {

@@ -1,6 +1,8 @@
 /**
  * THE guest→host surface: everything a sandboxed plugin can ask of the host goes through `handleGuestCall`
- * below, and the guest side of it is GUEST_BOOTSTRAP. A security review reads this one file.
+ * below, and the guest side of it is GUEST_BOOTSTRAP (with its store, guest-store.ts). A security review
+ * reads this file, and the two other places guest output is read: `applyStoreWrites` here, with the
+ * numbered reports of guest-writes.ts, and the result prefix in `Sandbox.call`.
  *
  * Rules it keeps:
  * - Only JSON strings cross the boundary, both ways: the guest never holds a host object, so it cannot
@@ -31,9 +33,14 @@ const { apply } = Reflect;
 const regExpExec = RegExp.prototype.exec;
 const matchPatterns = $1.map((p) => new RegExp(p.source, p.flags));
 const GuestPromise = Promise;
-// Operations waiting for the host's answer, by id. The host answers through __errandDeliver, a call it
-// makes (and limits) itself: the guest never runs except inside a call the host made and timed.
+const promiseThen = GuestPromise.prototype.then;
+const ignore = () => undefined;
+// Operations waiting for the host's answer, by id, and the ids of each call's operations. The host
+// answers through __errandDeliver, a call it makes (and limits) itself: the guest never runs except
+// inside a call the host made and timed. A call's operations are forgotten when it ends, so no plugin
+// code runs for a call that has answered.
 const waiting = create(null);
+const opsOf = create(null);
 let lastOp = 0;
 const send = (op, token, args, id) =>
   hostRef.applyIgnored(undefined, [op, token, stringify(args === undefined ? null : args), id], {
@@ -43,8 +50,17 @@ const host = (op, token, args) =>
   new GuestPromise((resolve, reject) => {
     const id = ++lastOp;
     waiting[id] = { resolve, reject };
+    const ids = opsOf[token];
+    if (ids === undefined) opsOf[token] = [id];
+    else ids[ids.length] = id;
     send(op, token, args, id);
   });
+const forgetOps = (token) => {
+  const ids = opsOf[token];
+  if (ids === undefined) return;
+  delete opsOf[token];
+  for (let i = 0; i < ids.length; i++) delete waiting[ids[i]];
+};
 globalThis.__errandDeliver = (id, failed, out) => {
   const op = waiting[id];
   if (op === undefined) return;
@@ -140,7 +156,10 @@ globalThis.__errandCall = async (exportName, callJson) => {
   try {
     result = await exportsOf[exportName](ctx, ...call.positional);
   } finally {
+    // Store operations it started and did not wait for still belong to it (see guest-store.ts).
+    if (storeOps[token] !== undefined) await settleStoreOps(token);
     delete liveCalls[token];
+    forgetOps(token);
   }
   let out;
   if (call.raw) out = stringify(result === undefined ? null : result);

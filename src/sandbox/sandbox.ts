@@ -48,13 +48,15 @@ export interface PatternMatch {
 }
 
 const WATCHDOG_INTERVAL_MS = 20;
+/** Log lines one call may write; a flood beyond is dropped (with one warning), not written line by line. */
+const MAX_LOG_LINES_PER_CALL = 100;
 /**
  * A plugin whose CPU limit is at most this runs on the bot's own thread (see `Sandbox`); one with a
  * longer limit could hold the bot up too long, and always runs on isolated-vm's threads.
  */
 const MAIN_THREAD_MAX_TIMEOUT_MS = 2000;
-/** A stretch of plugin code longer than this moves the plugin off the bot's thread for good. */
-const MAIN_THREAD_SLICE_NS = 10_000_000n;
+/** A call that uses more CPU than this moves its plugin off the bot's thread for good. */
+const MAIN_THREAD_CPU_NS = 10_000_000n;
 
 /**
  * One plugin's isolate: its own heap with a memory limit, its code loaded once, and calls into its
@@ -63,11 +65,13 @@ const MAIN_THREAD_SLICE_NS = 10_000_000n;
  *
  * Plugin code runs only inside calls the host makes, each under the CPU limit: a call into an exported
  * function, or the delivery of a host operation's answer (which runs the code after the plugin's
- * `await`). Handing work to isolated-vm's threads costs about 80 µs per crossing on a small machine,
- * more than a whole command takes, so a plugin with a short CPU limit runs on the bot's own thread
- * (`applySync`, about 5 µs). The bot waits for it, at most its CPU limit; the first stretch of plugin
- * code over 10 ms moves the plugin to isolated-vm's threads for the rest of the sandbox's life, so a
- * slow or hostile plugin can hold the bot up once, never again.
+ * `await`; answers for a call that has ended are dropped by the guest). Handing work to isolated-vm's
+ * threads costs about 80 µs per crossing on a small machine, more than a whole command takes, so a
+ * plugin with a CPU limit of at most 2 s runs on the bot's own thread (`applySync`, about 5 µs). The
+ * bot waits for each stretch, at most the CPU limit, and gets a turn between stretches (operations are
+ * handled on the next turn of the event loop). The first call that uses more than 10 ms of CPU moves
+ * the plugin to isolated-vm's threads for good (its later sandboxes too: see MainThreadPolicy), so a
+ * slow or hostile plugin holds the bot up once, for at most its CPU limit.
  */
 export class Sandbox {
   readonly exports: readonly string[];
@@ -84,6 +88,10 @@ export class Sandbox {
   #onMainThread: boolean;
   readonly #writes: GuestWrites;
   readonly #movedOff: () => void;
+  /** Calls not finished: only while one runs may the guest write to the store. */
+  #inFlight = 0;
+  /** Log lines written per call token, while the call runs. */
+  readonly #logLines = new Map<string, number>();
 
   private constructor(
     plugin: string,
@@ -129,15 +137,27 @@ export class Sandbox {
       const context = await isolate.createContext();
       let sandbox: Sandbox | undefined;
       // The guest's operations arrive here (without waiting: applyIgnored); the answer goes back by id.
+      let logsWhileLoading = 0;
       const hostFn = new IVM.Reference((op: string, token: string, args: string, id: number) => {
-        // The plugin's store writes so far reach the store before anything it asks is done.
-        const written = op === "log" || !sandbox ? Promise.resolve() : sandbox.takeWrites();
-        written
-          .then(() => handleGuestCall(services, op, token, args))
-          .then(
-            (out) => sandbox?.deliver(id, false, out),
-            (err: Error) => sandbox?.deliver(id, true, err?.message ?? String(err)),
-          );
+        if (op === "log") {
+          // Answered by nobody, so written at once (a test, or an admin, reads the log right after).
+          const allowed = sandbox ? sandbox.mayLog(token) : ++logsWhileLoading <= MAX_LOG_LINES_PER_CALL;
+          if (allowed) void handleGuestCall(services, op, token, args);
+          return;
+        }
+        // Handled on the next turn of the event loop: isolated-vm runs the tasks it queued back to back,
+        // so answering here would let a plugin chain operations without the bot (or the watchdog) ever
+        // getting a turn.
+        setImmediate(() => {
+          // The plugin's store writes so far reach the store before anything it asks is done.
+          const written = sandbox ? sandbox.takeWrites() : Promise.resolve();
+          written
+            .then(() => handleGuestCall(services, op, token, args))
+            .then(
+              (out) => sandbox?.deliver(id, false, out),
+              (err: Error) => sandbox?.deliver(id, true, err?.message ?? String(err)),
+            );
+        });
       });
       const sources = patterns.map(({ source, flags }) => ({ source, flags }));
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
@@ -206,6 +226,7 @@ export class Sandbox {
       stop: stopped,
     };
     watchCall(watch);
+    this.#inFlight++;
     try {
       // Strings cross as they are (primitives need no copy); the guest answers with a JSON string.
       const args = [exportName, JSON.stringify(data)];
@@ -226,14 +247,30 @@ export class Sandbox {
         this.dispose();
         throw new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
       }
-      // What it wrote before it threw is kept, as it would be had each write gone to the host.
-      await this.takeWrites();
+      // What it wrote before it threw is kept, as it would be had each write gone to the host. (A
+      // failure to take them stopped the sandbox; the plugin's own error is the one to report.)
+      await this.takeWrites().catch(() => undefined);
       throw new PluginThrewError(`${this.#plugin}: ${(err as Error).message ?? String(err)}`, {
         cause: err,
       });
     } finally {
+      this.#inFlight--;
+      this.#logLines.delete(data.token);
       unwatchCall(watch);
     }
+  }
+
+  /** May the call `token` write one more log line? Says once when it may not. */
+  mayLog(token: string): boolean {
+    const lines = (this.#logLines.get(token) ?? 0) + 1;
+    if (!this.#logLines.has(token) && this.#logLines.size > 1000) this.#logLines.clear();
+    this.#logLines.set(token, lines);
+    if (lines === MAX_LOG_LINES_PER_CALL + 1)
+      this.#services.log(
+        "warn",
+        `Plugin ${this.#plugin} logged more than ${MAX_LOG_LINES_PER_CALL} lines in one call; the rest are dropped.`,
+      );
+    return lines <= MAX_LOG_LINES_PER_CALL;
   }
 
   /**
@@ -259,23 +296,37 @@ export class Sandbox {
   takeWrites(): Promise<void> {
     if (this.#isolate.isDisposed) return Promise.resolve();
     const options = { timeout: this.#limits.timeoutMs };
+    // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
+    const mayWrite = () => this.#inFlight > 0;
+    // A taking that failed may have lost a numbered batch, and every later one would wait for it.
+    const failed = (err: unknown) => {
+      this.dispose();
+      throw new PluginFailedError(
+        `Plugin ${this.#plugin} was stopped: its store writes could not be taken.`,
+        {
+          cause: err,
+        },
+      );
+    };
+    let report: unknown;
     try {
-      if (this.#onMainThread)
-        return this.#settleWrites(
-          this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options)),
-        );
-      return this.#takeWrites.apply(undefined, [], options).then((report) => this.#settleWrites(report));
+      if (!this.#onMainThread)
+        return this.#takeWrites
+          .apply(undefined, [], options)
+          .then((r) => this.#settleWrites(r, mayWrite()), failed);
+      report = this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options));
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(failed(err));
     }
+    return this.#settleWrites(report, mayWrite());
   }
 
   /**
    * Waits for the writes a report covers. Writes the store refuses (only a plugin that tampered with
    * its own realm can make them) stop the sandbox, so its next start knows the store as it is.
    */
-  #settleWrites(report: unknown): Promise<void> {
-    return this.#writes.settle(report).catch((err: Error) => {
+  #settleWrites(report: unknown, mayWrite = true): Promise<void> {
+    return this.#writes.settle(report, mayWrite).catch((err: Error) => {
       if (err instanceof PluginFailedError) throw err;
       this.dispose();
       throw new PluginFailedError(
@@ -287,19 +338,25 @@ export class Sandbox {
 
   /** Runs plugin code on the bot's thread; a stretch too long sends the plugin to isolated-vm's threads. */
   #onThisThread<T>(run: () => T): T {
-    const cpuBefore = this.#isolate.cpuTime;
     try {
       return run();
     } finally {
-      if (!this.#isolate.isDisposed && this.#isolate.cpuTime - cpuBefore > MAIN_THREAD_SLICE_NS) {
+      if (!this.#isolate.isDisposed && this.#ranTooLong(this.#isolate.cpuTime)) {
         this.#onMainThread = false;
         this.#movedOff();
         this.#services.log(
           "warn",
-          `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_SLICE_NS / 1_000_000n} ms at a stretch; it runs on its own thread from now on.`,
+          `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_CPU_NS / 1_000_000n} ms for one call; it runs on its own thread from now on.`,
         );
       }
     }
+  }
+
+  /** Has a call in flight used more CPU in the isolate than the bot's thread lends? (Many short stretches count too.) */
+  #ranTooLong(cpuNow: bigint): boolean {
+    for (const call of watched)
+      if (call.sandbox === this && cpuNow - call.cpuStart > MAIN_THREAD_CPU_NS) return true;
+    return false;
   }
 
   /** A delivery went over a limit: the isolate is stopped, and every call waiting in it fails with the reason. */
@@ -314,8 +371,7 @@ export class Sandbox {
       waiting++;
     }
     // With no command waiting, nobody else would hear of it.
-    if (waiting === 0)
-      this.#services.log("error", `${stopped.message} (in code that ran after its command answered)`);
+    if (waiting === 0) this.#services.log("error", `${stopped.message} (while none of its calls ran)`);
   }
 
   /** The watchdog's check of one call: over its CPU or wall-clock limit, the isolate is stopped. */

@@ -1,5 +1,4 @@
 import type { Backend, IncomingMessage } from "../backends/backend.js";
-import { ConsoleBackend } from "../backends/console.js";
 import { ForwardingBackend } from "../backends/forwarding-backend.js";
 
 /**
@@ -18,8 +17,8 @@ export class DurableBackend extends ForwardingBackend {
     super(inner);
     this.#durable = durable;
     this.#onError = onError;
-    this.#innerMakesDurable = inner instanceof ConsoleBackend;
-    if (inner instanceof ConsoleBackend) inner.beforeOutput = () => this.#makeDurable();
+    inner.deferOutput?.(() => this.#makeDurable());
+    this.#innerMakesDurable = inner.deferOutput !== undefined;
   }
 
   override reply(to: IncomingMessage, text: string): Promise<void> {

@@ -77,6 +77,17 @@ describe("a sandboxed plugin's store, as its isolate keeps it", function () {
     assert.equal(await bot.chat.ask("!length k"), "4");
   });
 
+  it("reads what it wrote without waiting, and keeps a write it did not wait for", async () => {
+    assert.equal(await bot.chat.ask("!set then get fresh"), '"new"');
+    assert.equal(await bot.chat.ask("!set and go later"), "gone");
+    assert.equal(await bot.chat.ask("!length later"), "4");
+    assert.equal(await bot.chat.ask("!rewrite n 10000"), "10000");
+    await bot.stop();
+    await start();
+    assert.equal(await bot.chat.ask("!length later"), "4");
+    assert.equal(await bot.chat.ask("!set then get fresh"), '"new"');
+  });
+
   it("hands out copies: changing what it read changes nothing stored", async () => {
     assert.equal(await bot.chat.ask("!mutate"), '{"n":1}');
   });
