@@ -11,7 +11,7 @@ import { ConsoleBackend } from "./backends/console.js";
 import { readSlackSettings, type SlackSettings } from "./backends/slack/slack-settings.js";
 import { Bot } from "./bot.js";
 import { renderInitConfig } from "./cli/init-config.js";
-import { describeScaffold, type ScaffoldedPlugin, scaffoldPlugin } from "./cli/new-plugin.js";
+import type { ScaffoldedPlugin } from "./cli/new-plugin.js";
 import { renderUsage } from "./cli/usage.js";
 import { type BotConfig, loadConfig } from "./config/load-config.js";
 import { configFlag } from "./config/settings.js";
@@ -109,7 +109,9 @@ function init(argv: string[]): number {
   return 0;
 }
 
-function newPlugin(argv: string[]): number {
+async function newPlugin(argv: string[]): Promise<number> {
+  // Loaded for this command only (it brings semver): `errand start` should not pay for it.
+  const { describeScaffold, scaffoldPlugin } = await import("./cli/new-plugin.js");
   const { positionals } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageExit("Usage: errand new-plugin DIR");
   let made: ScaffoldedPlugin;
