@@ -88,8 +88,8 @@ export class Sandbox {
   #onMainThread: boolean;
   readonly #writes: GuestWrites;
   readonly #movedOff: () => void;
-  /** Calls not finished: only while one runs may the guest write to the store. */
-  #inFlight = 0;
+  /** Calls not finished, by token: only while one runs may the guest write to the store. */
+  readonly #calls = new Map<string, WatchedCall>();
   /** Log lines written per call token, while the call runs. */
   readonly #logLines = new Map<string, number>();
 
@@ -154,8 +154,8 @@ export class Sandbox {
           written
             .then(() => handleGuestCall(services, op, token, args))
             .then(
-              (out) => sandbox?.deliver(id, false, out),
-              (err: Error) => sandbox?.deliver(id, true, err?.message ?? String(err)),
+              (out) => sandbox?.deliver(token, id, false, out),
+              (err: Error) => sandbox?.deliver(token, id, true, err?.message ?? String(err)),
             );
         });
       });
@@ -222,18 +222,19 @@ export class Sandbox {
     const watch: WatchedCall = {
       sandbox: this,
       cpuStart: this.#isolate.cpuTime,
+      mainThreadCpu: 0n,
       wallDeadline: Date.now() + this.#limits.wallTimeoutMs,
       stop: stopped,
     };
     watchCall(watch);
-    this.#inFlight++;
+    this.#calls.set(data.token, watch);
     try {
       // Strings cross as they are (primitives need no copy); the guest answers with a JSON string.
       const args = [exportName, JSON.stringify(data)];
       const options = { timeout: this.#limits.timeoutMs, result: { promise: true } } as const;
       const run = (
         this.#onMainThread
-          ? this.#onThisThread(() => this.#call.applySync(undefined, args, options))
+          ? this.#onThisThread(() => this.#call.applySync(undefined, args, options), watch)
           : this.#call.apply(undefined, args, options)
       ) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
@@ -254,7 +255,7 @@ export class Sandbox {
         cause: err,
       });
     } finally {
-      this.#inFlight--;
+      this.#calls.delete(data.token);
       this.#logLines.delete(data.token);
       unwatchCall(watch);
     }
@@ -277,12 +278,13 @@ export class Sandbox {
    * Answers the guest's operation `id` (0: one that wants no answer), running the plugin code that
    * waited for it, under the CPU limit. Over the limit, the sandbox is stopped and its calls with it.
    */
-  deliver(id: number, failed: boolean, out: string | undefined): void {
+  deliver(token: string, id: number, failed: boolean, out: string | undefined): void {
     if (id === 0 || this.#isolate.isDisposed) return;
     const args = [id, failed, out];
     const options = { timeout: this.#limits.timeoutMs };
     try {
-      if (this.#onMainThread) this.#onThisThread(() => this.#deliver.applySync(undefined, args, options));
+      if (this.#onMainThread)
+        this.#onThisThread(() => this.#deliver.applySync(undefined, args, options), this.#calls.get(token));
       else this.#deliver.apply(undefined, args, options).catch((err: unknown) => this.#deliveryFailed(err));
     } catch (err) {
       this.#deliveryFailed(err);
@@ -297,7 +299,7 @@ export class Sandbox {
     if (this.#isolate.isDisposed) return Promise.resolve();
     const options = { timeout: this.#limits.timeoutMs };
     // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
-    const mayWrite = () => this.#inFlight > 0;
+    const mayWrite = () => this.#calls.size > 0;
     // A taking that failed may have lost a numbered batch, and every later one would wait for it.
     const failed = (err: unknown) => {
       this.dispose();
@@ -337,26 +339,29 @@ export class Sandbox {
   }
 
   /** Runs plugin code on the bot's thread; a stretch too long sends the plugin to isolated-vm's threads. */
-  #onThisThread<T>(run: () => T): T {
+  /**
+   * Runs plugin code on the bot's thread, counting its CPU to `call` (the call it runs for). A call
+   * whose code took more than 10 ms there, in one stretch or many, sends the plugin to isolated-vm's
+   * threads. (A call that only waits long, meanwhile others run, is not counted against.)
+   */
+  #onThisThread<T>(run: () => T, call?: WatchedCall): T {
+    const cpuBefore = this.#isolate.cpuTime;
     try {
       return run();
     } finally {
-      if (!this.#isolate.isDisposed && this.#ranTooLong(this.#isolate.cpuTime)) {
-        this.#onMainThread = false;
-        this.#movedOff();
-        this.#services.log(
-          "warn",
-          `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_CPU_NS / 1_000_000n} ms for one call; it runs on its own thread from now on.`,
-        );
+      if (!this.#isolate.isDisposed) {
+        const took = this.#isolate.cpuTime - cpuBefore;
+        if (call) call.mainThreadCpu += took;
+        if (took > MAIN_THREAD_CPU_NS || (call && call.mainThreadCpu > MAIN_THREAD_CPU_NS)) {
+          this.#onMainThread = false;
+          this.#movedOff();
+          this.#services.log(
+            "warn",
+            `Plugin ${this.#plugin} ran more than ${MAIN_THREAD_CPU_NS / 1_000_000n} ms for one call; it runs on its own thread from now on.`,
+          );
+        }
       }
     }
-  }
-
-  /** Has a call in flight used more CPU in the isolate than the bot's thread lends? (Many short stretches count too.) */
-  #ranTooLong(cpuNow: bigint): boolean {
-    for (const call of watched)
-      if (call.sandbox === this && cpuNow - call.cpuStart > MAIN_THREAD_CPU_NS) return true;
-    return false;
   }
 
   /** A delivery went over a limit: the isolate is stopped, and every call waiting in it fails with the reason. */
@@ -431,6 +436,8 @@ export class Sandbox {
 interface WatchedCall {
   sandbox: Sandbox;
   cpuStart: bigint;
+  /** CPU its stretches of code took on the bot's thread. */
+  mainThreadCpu: bigint;
   wallDeadline: number;
   stop(err: PluginLimitError): void;
 }
