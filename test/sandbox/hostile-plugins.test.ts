@@ -68,6 +68,19 @@ describe("hostile plugins are contained", function () {
     assert.equal(await bot.chat.ask("!greet Ada"), "Hello, Ada.");
   }
 
+  /** While `command` runs, `!echo meanwhile` (sent 30 ms after it) is answered first. */
+  async function answersMeanwhile(command: string, reply: string): Promise<void> {
+    const before = bot.chat.transcript.length;
+    const running = bot.chat.say(command);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
+    await running;
+    assert.deepEqual(
+      bot.chat.transcript.slice(before).map((s) => s.text),
+      ["meanwhile", reply],
+    );
+  }
+
   it("sees no process, require, module, timers or host objects on the global object", async () => {
     const reply = await bot.chat.ask("!probe globals");
     assert.equal(
@@ -127,37 +140,17 @@ describe("hostile plugins are contained", function () {
     // 60 ms of wall clock: more than 10 ms of CPU even on a crowded machine.
     assert.equal(await bot.chat.ask("!busy 60"), "busy 60");
     assert.match(readFileSync(join(dir.path, "errand.log"), "utf8"), moved);
-    const answeredMeanwhile = async () => {
-      const before = bot.chat.transcript.length;
-      const busy = bot.chat.say("!busy 150");
-      // Sent after the slow command started: it is answered first.
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
-      await busy;
-      assert.deepEqual(
-        bot.chat.transcript.slice(before).map((s) => s.text),
-        ["meanwhile", "busy 150"],
-      );
-    };
-    await answeredMeanwhile();
+    await answersMeanwhile("!busy 150", "busy 150");
     // Stopped at its limit and started again, it stays off the bot's thread.
     assert.match(
       await bot.chat.ask("!busy 900"),
       /Plugin slow-worker was stopped: it used more than 500 ms of CPU/,
     );
-    await answeredMeanwhile();
+    await answersMeanwhile("!busy 150", "busy 150");
   });
 
   it("lets the bot answer while a plugin asks it for something over and over", async () => {
-    const before = bot.chat.transcript.length;
-    const chatter = bot.chat.say("!chatter 300");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await bot.chat.ask("!echo meanwhile"), "meanwhile");
-    await chatter;
-    assert.deepEqual(
-      bot.chat.transcript.slice(before).map((s) => s.text),
-      ["meanwhile", "chattered many"],
-    );
+    await answersMeanwhile("!chatter 300", "chattered many");
   });
 
   it("writes at most 100 log lines for one call", async () => {
