@@ -1,6 +1,7 @@
 import type ivm from "isolated-vm";
 import { PluginFailedError, PluginLimitError, PluginThrewError } from "../errors.js";
 import type { PluginLimits } from "../plugins/manifest.js";
+import { unwatchCall, type WatchedCall, watchCall } from "./call-watchdog.js";
 import { GuestWrites } from "./guest-writes.js";
 import {
   applyStoreWrites,
@@ -47,7 +48,6 @@ export interface PatternMatch {
   groups: string[];
 }
 
-const WATCHDOG_INTERVAL_MS = 20;
 /** Log lines one call may write; a flood beyond is dropped (with one warning), not written line by line. */
 const MAX_LOG_LINES_PER_CALL = 100;
 /**
@@ -220,7 +220,7 @@ export class Sandbox {
       stopped = reject;
     });
     const watch: WatchedCall = {
-      sandbox: this,
+      check: (now) => this.#checkCall(watch, now),
       cpuStart: this.#isolate.cpuTime,
       mainThreadCpu: 0n,
       wallDeadline: Date.now() + this.#limits.wallTimeoutMs,
@@ -301,21 +301,18 @@ export class Sandbox {
     // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
     const mayWrite = () => this.#calls.size > 0;
     // A taking that failed may have lost a numbered batch, and every later one would wait for it.
-    const failed = (err: unknown) => {
+    const failed = (err: unknown): PluginFailedError => {
       this.dispose();
-      throw new PluginFailedError(
-        `Plugin ${this.#plugin} was stopped: its store writes could not be taken.`,
-        {
-          cause: err,
-        },
-      );
+      const message = `Plugin ${this.#plugin} was stopped: its store writes could not be taken.`;
+      return new PluginFailedError(message, { cause: err });
     };
     let report: unknown;
     try {
       if (!this.#onMainThread)
-        return this.#takeWrites
-          .apply(undefined, [], options)
-          .then((r) => this.#settleWrites(r, mayWrite()), failed);
+        return this.#takeWrites.apply(undefined, [], options).then(
+          (r) => this.#settleWrites(r, mayWrite()),
+          (err: unknown) => Promise.reject(failed(err)),
+        );
       report = this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options));
     } catch (err) {
       return Promise.reject(failed(err));
@@ -338,7 +335,6 @@ export class Sandbox {
     });
   }
 
-  /** Runs plugin code on the bot's thread; a stretch too long sends the plugin to isolated-vm's threads. */
   /**
    * Runs plugin code on the bot's thread, counting its CPU to `call` (the call it runs for). A call
    * whose code took more than 10 ms there, in one stretch or many, sends the plugin to isolated-vm's
@@ -369,18 +365,14 @@ export class Sandbox {
     const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
     if (!reason) return;
     const stopped = this.#stop(reason);
-    let waiting = 0;
-    for (const call of watched) {
-      if (call.sandbox !== this) continue;
-      call.stop(stopped);
-      waiting++;
-    }
+    for (const call of this.#calls.values()) call.stop(stopped);
     // With no command waiting, nobody else would hear of it.
-    if (waiting === 0) this.#services.log("error", `${stopped.message} (while none of its calls ran)`);
+    if (this.#calls.size === 0)
+      this.#services.log("error", `${stopped.message} (while none of its calls ran)`);
   }
 
   /** The watchdog's check of one call: over its CPU or wall-clock limit, the isolate is stopped. */
-  checkCall(call: WatchedCall, now: number): void {
+  #checkCall(call: WatchedCall, now: number): void {
     if (this.#isolate.isDisposed) return;
     const cpuMs = Number(this.#isolate.cpuTime - call.cpuStart) / 1e6;
     if (cpuMs > this.#limits.timeoutMs)
@@ -431,37 +423,6 @@ export class Sandbox {
     this.dispose();
     return new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
   }
-}
-
-interface WatchedCall {
-  sandbox: Sandbox;
-  cpuStart: bigint;
-  /** CPU its stretches of code took on the bot's thread. */
-  mainThreadCpu: bigint;
-  wallDeadline: number;
-  stop(err: PluginLimitError): void;
-}
-
-/**
- * One watchdog for every call in flight (a timer per call cost more than many short calls take): it
- * catches what isolated-vm's own timeout cannot, CPU spent after an `await` and calls that never settle.
- */
-const watched = new Set<WatchedCall>();
-let watchdogStarted = false;
-
-function watchCall(call: WatchedCall): void {
-  watched.add(call);
-  if (watchdogStarted) return;
-  // Started once and left running (unref'd: it never keeps the process alive); idle, it checks nothing.
-  watchdogStarted = true;
-  setInterval(() => {
-    const now = Date.now();
-    for (const c of watched) c.sandbox.checkCall(c, now);
-  }, WATCHDOG_INTERVAL_MS).unref();
-}
-
-function unwatchCall(call: WatchedCall): void {
-  watched.delete(call);
 }
 
 /** Recognizes isolated-vm's own limit errors. */
