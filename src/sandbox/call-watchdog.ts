@@ -9,6 +9,8 @@ export interface WatchedCall {
   cpuStart: bigint;
   /** CPU its stretches of code took on the bot's thread. */
   mainThreadCpu: bigint;
+  /** Host operations it asked for. */
+  operations: number;
   wallDeadline: number;
   stop(err: PluginLimitError): void;
 }

@@ -20,6 +20,8 @@ export class GuestWrites {
   #writing: Promise<void> = Promise.resolve();
   #waiting: { upTo: number; resolve(): void; reject(err: Error): void }[] = [];
   #failure: Error | undefined;
+  /** A write was refused: what came after it is not written (the plugin never had that state). */
+  #refused = false;
 
   /** `write` writes one batch (its JSON) through the store; a rejection ends everything with `fail`. */
   constructor(write: (json: string) => Promise<void>) {
@@ -50,7 +52,7 @@ export class GuestWrites {
 
   /**
    * Ends it: every waiter, and every later report, fails with `err`. Batches already queued are still
-   * written (the store checks each write): stopping a sandbox must not lose what it handed over.
+   * written, unless a write was refused: stopping a sandbox must not lose what it handed over.
    */
   fail(err: Error): void {
     this.#failure ??= err;
@@ -59,6 +61,7 @@ export class GuestWrites {
   }
 
   #refuse(err: Error): Promise<void> {
+    this.#refused = true;
     this.fail(err);
     return Promise.reject(this.#failure);
   }
@@ -71,9 +74,11 @@ export class GuestWrites {
       const seq = ++this.#queuedThrough;
       this.#held.delete(seq);
       this.#writing = this.#writing.then(async () => {
+        if (this.#refused) return;
         try {
           await this.#write(json);
         } catch (err) {
+          this.#refused = true;
           this.fail(err as Error);
           return;
         }

@@ -16,6 +16,10 @@
  */
 import { PermissionDeniedError } from "../errors.js";
 import { GUEST_STORE } from "./guest-store.js";
+
+/** Host operations one call may ask for (more would flood the bot with work counted to nobody). */
+export const MAX_OPS_PER_CALL = 10_000;
+
 import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
 /**
@@ -46,16 +50,22 @@ const send = (op, token, args, id) =>
   hostRef.applyIgnored(undefined, [op, token, stringify(args === undefined ? null : args), id], {
     arguments: { copy: true },
   });
+const MAX_OPS_PER_CALL = ${MAX_OPS_PER_CALL};
 const host = (op, token, args) =>
   new GuestPromise((resolve, reject) => {
+    // A call that has ended asks nothing more; one call asks at most MAX_OPS_PER_CALL times.
+    if (liveCalls[token] !== true) throw finished();
+    const ids = opsOf[token];
+    if (ids !== undefined && ids.length >= MAX_OPS_PER_CALL)
+      throw storeError("one call may ask the host at most " + MAX_OPS_PER_CALL + " times.");
     const id = ++lastOp;
     waiting[id] = { resolve, reject };
-    const ids = opsOf[token];
     if (ids === undefined) opsOf[token] = [id];
     else ids[ids.length] = id;
     send(op, token, args, id);
   });
 const forgetOps = (token) => {
+  delete storeOps[token];
   const ids = opsOf[token];
   if (ids === undefined) return;
   delete opsOf[token];
@@ -157,7 +167,8 @@ globalThis.__errandCall = async (exportName, callJson) => {
     result = await exportsOf[exportName](ctx, ...call.positional);
   } finally {
     // Store operations it started and did not wait for still belong to it (see guest-store.ts).
-    if (storeOps[token] !== undefined) await settleStoreOps(token);
+    // Checked again after each wait, and the deletes follow at once: nothing can start in between.
+    while (storeOps[token] !== undefined) await settleStoreOps(token);
     delete liveCalls[token];
     forgetOps(token);
   }

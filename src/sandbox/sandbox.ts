@@ -8,8 +8,10 @@ import {
   GUEST_BOOTSTRAP,
   type GuestServices,
   handleGuestCall,
+  MAX_OPS_PER_CALL,
   readMatches,
 } from "./host-api.js";
+import { OperationQueue } from "./operation-queue.js";
 
 /** What a guest call gives the guest: the message and its arguments, as plain data. */
 export interface GuestCall {
@@ -138,6 +140,7 @@ export class Sandbox {
       let sandbox: Sandbox | undefined;
       // The guest's operations arrive here (without waiting: applyIgnored); the answer goes back by id.
       let logsWhileLoading = 0;
+      const queue = new OperationQueue();
       const hostFn = new IVM.Reference((op: string, token: string, args: string, id: number) => {
         if (op === "log") {
           // Answered by nobody, so written at once (a test, or an admin, reads the log right after).
@@ -145,10 +148,11 @@ export class Sandbox {
           if (allowed) void handleGuestCall(services, op, token, args);
           return;
         }
-        // Handled on the next turn of the event loop: isolated-vm runs the tasks it queued back to back,
-        // so answering here would let a plugin chain operations without the bot (or the watchdog) ever
-        // getting a turn.
-        setImmediate(() => {
+        // Handled on a later turn of the event loop, a few at a time: isolated-vm runs the tasks it
+        // queued back to back, so answering here would let a plugin chain (or flood) operations without
+        // the bot, or the watchdog, getting a turn.
+        if (sandbox && !sandbox.mayAsk(token)) return;
+        queue.push(() => {
           // The plugin's store writes so far reach the store before anything it asks is done.
           const written = sandbox ? sandbox.takeWrites() : Promise.resolve();
           written
@@ -223,6 +227,7 @@ export class Sandbox {
       check: (now) => this.#checkCall(watch, now),
       cpuStart: this.#isolate.cpuTime,
       mainThreadCpu: 0n,
+      operations: 0,
       wallDeadline: Date.now() + this.#limits.wallTimeoutMs,
       stop: stopped,
     };
@@ -257,8 +262,21 @@ export class Sandbox {
     } finally {
       this.#calls.delete(data.token);
       this.#logLines.delete(data.token);
+      // console.* logs under "load": its budget starts again with each call.
+      this.#logLines.delete("load");
       unwatchCall(watch);
     }
+  }
+
+  /**
+   * May the call `token` ask the host for something? Not once it has ended (nothing would run for
+   * the answer), nor beyond MAX_OPS_PER_CALL (the guest refuses those itself; this is the host's word).
+   */
+  mayAsk(token: string): boolean {
+    const call = this.#calls.get(token);
+    if (!call) return false;
+    call.operations++;
+    return call.operations <= MAX_OPS_PER_CALL;
   }
 
   /** May the call `token` write one more log line? Says once when it may not. */
@@ -279,7 +297,8 @@ export class Sandbox {
    * waited for it, under the CPU limit. Over the limit, the sandbox is stopped and its calls with it.
    */
   deliver(token: string, id: number, failed: boolean, out: string | undefined): void {
-    if (id === 0 || this.#isolate.isDisposed) return;
+    // A call that has ended gets no answers: no plugin code runs for it, and none uncounted.
+    if (id === 0 || this.#isolate.isDisposed || !this.#calls.has(token)) return;
     const args = [id, failed, out];
     const options = { timeout: this.#limits.timeoutMs };
     try {
@@ -301,11 +320,8 @@ export class Sandbox {
     // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
     const mayWrite = () => this.#calls.size > 0;
     // A taking that failed may have lost a numbered batch, and every later one would wait for it.
-    const failed = (err: unknown): PluginFailedError => {
-      this.dispose();
-      const message = `Plugin ${this.#plugin} was stopped: its store writes could not be taken.`;
-      return new PluginFailedError(message, { cause: err });
-    };
+    const failed = (err: unknown): PluginFailedError =>
+      this.#stopOverWrites("its store writes could not be taken", err);
     let report: unknown;
     try {
       if (!this.#onMainThread)
@@ -327,12 +343,15 @@ export class Sandbox {
   #settleWrites(report: unknown, mayWrite = true): Promise<void> {
     return this.#writes.settle(report, mayWrite).catch((err: Error) => {
       if (err instanceof PluginFailedError) throw err;
-      this.dispose();
-      throw new PluginFailedError(
-        `Plugin ${this.#plugin} was stopped: its store writes were refused (${err.message}).`,
-        { cause: err },
-      );
+      throw this.#stopOverWrites(`its store writes were refused (${err.message})`, err);
     });
+  }
+
+  /** Stops the sandbox over its store writes: every call in flight fails with the reason, counted as a failure. */
+  #stopOverWrites(reason: string, cause: unknown): PluginFailedError {
+    const stopped = this.#stop(reason);
+    for (const call of this.#calls.values()) call.stop(stopped);
+    return new PluginFailedError(stopped.message, { cause });
   }
 
   /**

@@ -88,6 +88,13 @@ describe("a sandboxed plugin's store, as its isolate keeps it", function () {
     assert.equal(await bot.chat.ask("!set then get fresh"), '"new"');
   });
 
+  it("answers a read of a key that a read started as a call ended was fetching", async () => {
+    for (const key of ["k1", "k2", "k3", "k4"]) {
+      assert.equal(await bot.chat.ask(`!late read ${key}`), "ok");
+      assert.equal(await bot.chat.ask(`!length ${key}`), "absent");
+    }
+  });
+
   it("hands out copies: changing what it read changes nothing stored", async () => {
     assert.equal(await bot.chat.ask("!mutate"), '{"n":1}');
   });

@@ -153,6 +153,34 @@ describe("hostile plugins are contained", function () {
     await answersMeanwhile("!chatter 300", "chattered many");
   });
 
+  it("runs nothing for a context kept past the end of its call", async () => {
+    assert.equal(await bot.chat.ask("!keep"), "kept");
+    assert.match(
+      await bot.chat.ask("!use kept 8"),
+      /^(started|Plugin op-chatter was stopped: it used more than 1000 ms of CPU\.)$/,
+    );
+    // Idle, the bot (this process) spends next to no CPU: the refusals do not come back as answers.
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = process.cpuUsage(before);
+    assert.ok(used.user + used.system < 250_000, `the idle bot used ${used.user + used.system} µs of CPU`);
+    assert.equal(await bot.chat.ask("!echo after"), "after");
+  });
+
+  it("lets one call ask the host at most 10,000 times", async () => {
+    assert.equal(await bot.chat.ask("!ask many 2000"), "spammed");
+    assert.match(
+      await bot.chat.ask("!ask many 10000"),
+      /^op-chatter: Plugin op-chatter: one call may ask the host at most 10000 times\./,
+    );
+  });
+
+  it("writes up to 100 console lines for each call", async () => {
+    for (let i = 0; i < 3; i++) assert.equal(await bot.chat.ask("!console lines 60"), "written");
+    const log = readFileSync(join(dir.path, "errand.log"), "utf8");
+    assert.equal(log.match(/console line \d+/g)?.length, 180);
+  });
+
   it("writes at most 100 log lines for one call", async () => {
     assert.equal(await bot.chat.ask("!flood log"), "logged");
     const log = readFileSync(join(dir.path, "errand.log"), "utf8");
