@@ -86,10 +86,14 @@ const deepFreeze = (v) => {
   return v;
 };
 // Id 0: nothing to answer.
+// A context kept past its call logs nothing (console.* logs as "load", outside any call).
+const log = (token, level, m) => {
+  if (token === "load" || liveCalls[token] === true) send("log", token, { level, message: toText(m) }, 0);
+};
 const logger = (token) => ({
-  info: (m) => void send("log", token, { level: "info", message: toText(m) }, 0),
-  warn: (m) => void send("log", token, { level: "warn", message: toText(m) }, 0),
-  error: (m) => void send("log", token, { level: "error", message: toText(m) }, 0),
+  info: (m) => log(token, "info", m),
+  warn: (m) => log(token, "warn", m),
+  error: (m) => log(token, "error", m),
 });
 globalThis.console = freeze({
   log: (...a) => logger("load").info(a.map(toText).join(" ")),

@@ -25,6 +25,11 @@ export class OperationQueue {
       operation();
     }
     if (this.#head < this.#items.length) {
+      // Under steady load the queue never empties: drop what is done now and then, so it cannot grow.
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items.splice(0, this.#head);
+        this.#head = 0;
+      }
       setImmediate(() => this.#run());
       return;
     }

@@ -153,6 +153,8 @@ export class Sandbox {
         // the bot, or the watchdog, getting a turn.
         if (sandbox && !sandbox.mayAsk(token)) return;
         queue.push(() => {
+          // Its call may have ended while it waited in the queue: then nothing is done for it.
+          if (sandbox && !sandbox.isRunning(token)) return;
           // The plugin's store writes so far reach the store before anything it asks is done.
           const written = sandbox ? sandbox.takeWrites() : Promise.resolve();
           written
@@ -279,8 +281,14 @@ export class Sandbox {
     return call.operations <= MAX_OPS_PER_CALL;
   }
 
-  /** May the call `token` write one more log line? Says once when it may not. */
+  /** Is the call `token` in flight? */
+  isRunning(token: string): boolean {
+    return this.#calls.has(token);
+  }
+
+  /** May the call `token` (or console.*, "load") write one more log line? Says once when it may not. */
   mayLog(token: string): boolean {
+    if (token !== "load" && !this.#calls.has(token)) return false;
     const lines = (this.#logLines.get(token) ?? 0) + 1;
     if (!this.#logLines.has(token) && this.#logLines.size > 1000) this.#logLines.clear();
     this.#logLines.set(token, lines);
@@ -321,7 +329,10 @@ export class Sandbox {
     const mayWrite = () => this.#calls.size > 0;
     // A taking that failed may have lost a numbered batch, and every later one would wait for it.
     const failed = (err: unknown): PluginFailedError =>
-      this.#stopOverWrites("its store writes could not be taken", err);
+      // Stopped meanwhile (reload, shutdown, a limit): not the plugin's doing.
+      this.#isolate.isDisposed
+        ? new PluginFailedError(`Plugin ${this.#plugin} is not running.`, { cause: err })
+        : this.#stopOverWrites("its store writes could not be taken", err);
     let report: unknown;
     try {
       if (!this.#onMainThread)

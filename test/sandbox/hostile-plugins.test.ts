@@ -165,6 +165,8 @@ describe("hostile plugins are contained", function () {
     const used = process.cpuUsage(before);
     assert.ok(used.user + used.system < 250_000, `the idle bot used ${used.user + used.system} µs of CPU`);
     assert.equal(await bot.chat.ask("!echo after"), "after");
+    assert.equal(await bot.chat.ask("!log kept"), "tried");
+    assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), /from a kept context/);
   });
 
   it("lets one call ask the host at most 10,000 times", async () => {
