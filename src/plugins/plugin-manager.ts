@@ -65,7 +65,7 @@ export interface ManagedPlugin {
   limits: PluginLimits;
   store: PluginStore;
   failuresInARow: number;
-  /** Its code once ran too long at a stretch: its sandboxes run on isolated-vm's threads (see Sandbox). */
+  /** One of its calls once ran more than 10 ms of CPU: its sandboxes run on isolated-vm's threads (see Sandbox). */
   offMainThread: boolean;
   lastError: string | null;
   sandbox: Sandbox | null;

@@ -85,9 +85,8 @@ const remember = (key, json, size) => {
   }
   return entry;
 };
-const entryOf = (token, key) => {
-  const entry = known[key];
-  if (entry !== undefined) return GuestPromise.resolve(entry);
+// Asks the host for a key not known here (one question per key at a time).
+const fetchEntry = (token, key) => {
   let asked = fetching[key];
   if (asked === undefined) {
     asked = host("store.get", token, { key }).then(
@@ -138,7 +137,7 @@ const store = (token) =>
         const k = toText(key);
         const entry = known[k];
         // Once fetched, what a write made meanwhile stored wins over what the host said.
-        return entry !== undefined ? valueOf(entry) : track(token, entryOf(token, k)).then((e) => valueOf(known[k] || e));
+        return entry !== undefined ? valueOf(entry) : track(token, fetchEntry(token, k)).then((e) => valueOf(known[k] || e));
       }),
     set: (key, value) =>
       settle(() => {
@@ -152,7 +151,7 @@ const store = (token) =>
           throw storeError('the value for "' + k + '" is ' + size + " bytes; one value may hold " + storeLimits.maxValueBytes + ".");
         const entry = known[k];
         const put = write(token, k, json, size);
-        return entry !== undefined ? put(entry) : track(token, entryOf(token, k).then(put));
+        return entry !== undefined ? put(entry) : track(token, fetchEntry(token, k).then(put));
       }),
     delete: (key) =>
       settle(() => {
@@ -161,7 +160,7 @@ const store = (token) =>
         checkKey(k);
         const entry = known[k];
         const remove = write(token, k, null, 0);
-        return entry !== undefined ? remove(entry) : track(token, entryOf(token, k).then(remove));
+        return entry !== undefined ? remove(entry) : track(token, fetchEntry(token, k).then(remove));
       }),
     list: (prefix) =>
       settle(() => {

@@ -16,11 +16,10 @@
  */
 import { PermissionDeniedError } from "../errors.js";
 import { GUEST_STORE } from "./guest-store.js";
+import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
 /** Host operations one call may ask for (more would flood the bot with work counted to nobody). */
 export const MAX_OPS_PER_CALL = 10_000;
-
-import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
 /**
  * Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference; `$1` is a
@@ -85,8 +84,8 @@ const deepFreeze = (v) => {
   }
   return v;
 };
-// Id 0: nothing to answer.
-// A context kept past its call logs nothing (console.* logs as "load", outside any call).
+// Log lines want no answer (id 0). A context kept past its call logs nothing (console.* logs as
+// "load", outside any call).
 const log = (token, level, m) => {
   if (token === "load" || liveCalls[token] === true) send("log", token, { level, message: toText(m) }, 0);
 };

@@ -92,6 +92,7 @@ export class Sandbox {
   readonly #movedOff: () => void;
   /** Calls not finished, by token: only while one runs may the guest write to the store. */
   readonly #calls = new Map<string, WatchedCall>();
+  readonly #operations = new OperationQueue();
   /** Log lines written per call token, while the call runs. */
   readonly #logLines = new Map<string, number>();
 
@@ -138,32 +139,17 @@ export class Sandbox {
     try {
       const context = await isolate.createContext();
       let sandbox: Sandbox | undefined;
-      // The guest's operations arrive here (without waiting: applyIgnored); the answer goes back by id.
       let logsWhileLoading = 0;
-      const queue = new OperationQueue();
+      // The guest's operations arrive here (sent with applyIgnored: nothing waits); answers go back by id.
       const hostFn = new IVM.Reference((op: string, token: string, args: string, id: number) => {
-        if (op === "log") {
-          // Answered by nobody, so written at once (a test, or an admin, reads the log right after).
-          const allowed = sandbox ? sandbox.mayLog(token) : ++logsWhileLoading <= MAX_LOG_LINES_PER_CALL;
-          if (allowed) void handleGuestCall(services, op, token, args);
+        if (op !== "log") {
+          // Only calls ask for more than logging (the guest refuses it while loading).
+          sandbox?.receive(op, token, args, id);
           return;
         }
-        // Handled on a later turn of the event loop, a few at a time: isolated-vm runs the tasks it
-        // queued back to back, so answering here would let a plugin chain (or flood) operations without
-        // the bot, or the watchdog, getting a turn.
-        if (sandbox && !sandbox.mayAsk(token)) return;
-        queue.push(() => {
-          // Its call may have ended while it waited in the queue: then nothing is done for it.
-          if (sandbox && !sandbox.isRunning(token)) return;
-          // The plugin's store writes so far reach the store before anything it asks is done.
-          const written = sandbox ? sandbox.takeWrites() : Promise.resolve();
-          written
-            .then(() => handleGuestCall(services, op, token, args))
-            .then(
-              (out) => sandbox?.deliver(token, id, false, out),
-              (err: Error) => sandbox?.deliver(token, id, true, err?.message ?? String(err)),
-            );
-        });
+        // Answered by nobody, so written at once (a test, or an admin, reads the log right after).
+        const allowed = sandbox ? sandbox.mayLog(token) : ++logsWhileLoading <= MAX_LOG_LINES_PER_CALL;
+        if (allowed) void handleGuestCall(services, op, token, args);
       });
       const sources = patterns.map(({ source, flags }) => ({ source, flags }));
       // A Reference (not a copy) so the guest can call it; it stays inside the bootstrap closure.
@@ -271,26 +257,31 @@ export class Sandbox {
   }
 
   /**
-   * May the call `token` ask the host for something? Not once it has ended (nothing would run for
-   * the answer), nor beyond MAX_OPS_PER_CALL (the guest refuses those itself; this is the host's word).
+   * An operation the guest asks for, handled on a later turn of the event loop, a few at a time:
+   * isolated-vm runs the tasks it queued back to back, so answering at once would let a plugin chain
+   * (or flood) operations without the bot, or the watchdog, getting a turn. Nothing is done for a call
+   * that has ended (nothing would run for the answer), nor beyond MAX_OPS_PER_CALL (the guest refuses
+   * those itself; this is the host's word).
    */
-  mayAsk(token: string): boolean {
+  receive(op: string, token: string, args: string, id: number): void {
     const call = this.#calls.get(token);
-    if (!call) return false;
-    call.operations++;
-    return call.operations <= MAX_OPS_PER_CALL;
-  }
-
-  /** Is the call `token` in flight? */
-  isRunning(token: string): boolean {
-    return this.#calls.has(token);
+    if (!call || ++call.operations > MAX_OPS_PER_CALL) return;
+    this.#operations.push(() => {
+      if (!this.#calls.has(token)) return;
+      // The plugin's store writes so far reach the store before anything it asks is done.
+      this.takeWrites()
+        .then(() => handleGuestCall(this.#services, op, token, args))
+        .then(
+          (out) => this.#answer(token, id, false, out),
+          (err: Error) => this.#answer(token, id, true, err?.message ?? String(err)),
+        );
+    });
   }
 
   /** May the call `token` (or console.*, "load") write one more log line? Says once when it may not. */
   mayLog(token: string): boolean {
     if (token !== "load" && !this.#calls.has(token)) return false;
     const lines = (this.#logLines.get(token) ?? 0) + 1;
-    if (!this.#logLines.has(token) && this.#logLines.size > 1000) this.#logLines.clear();
     this.#logLines.set(token, lines);
     if (lines === MAX_LOG_LINES_PER_CALL + 1)
       this.#services.log(
@@ -301,12 +292,12 @@ export class Sandbox {
   }
 
   /**
-   * Answers the guest's operation `id` (0: one that wants no answer), running the plugin code that
-   * waited for it, under the CPU limit. Over the limit, the sandbox is stopped and its calls with it.
+   * Answers the guest's operation `id` (`__errandDeliver`), running the plugin code that waited for
+   * it, under the CPU limit. Over the limit, the sandbox is stopped and its calls with it.
    */
-  deliver(token: string, id: number, failed: boolean, out: string | undefined): void {
+  #answer(token: string, id: number, failed: boolean, out: string | undefined): void {
     // A call that has ended gets no answers: no plugin code runs for it, and none uncounted.
-    if (id === 0 || this.#isolate.isDisposed || !this.#calls.has(token)) return;
+    if (this.#isolate.isDisposed || !this.#calls.has(token)) return;
     const args = [id, failed, out];
     const options = { timeout: this.#limits.timeoutMs };
     try {
