@@ -4,7 +4,8 @@ import { readSlackSettings } from "../../src/backends/slack/slack-settings.js";
 import { Bot } from "../../src/bot.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log.js";
-import type { FakeSlack } from "../fakes/fake-slack.js";
+import { FakeSlack, type Posted } from "../fakes/fake-slack.js";
+import { makeTempDir } from "./temp-dir.js";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -80,4 +81,35 @@ export async function startSlackBot(
       await running;
     },
   };
+}
+
+/**
+ * For a mocha suite: a fake Slack and a bot on it, started before the suite and stopped after. `mark`
+ * is where the current test's posts start; `posted(n)` waits for the test's first n posts.
+ */
+export function useSlackBot(options: { transport: "socket" | "http"; flags?: string[] }) {
+  const slack = {
+    fake: undefined as unknown as FakeSlack,
+    bot: undefined as unknown as Awaited<ReturnType<typeof startSlackBot>>,
+    mark: 0,
+    async posted(count: number): Promise<Posted[]> {
+      return (await slack.fake.waitForPosts(slack.mark + count)).slice(slack.mark, slack.mark + count);
+    },
+    newPosts: (): Posted[] => slack.fake.posts.slice(slack.mark),
+  };
+  let dir: ReturnType<typeof makeTempDir> | undefined;
+  before(async () => {
+    slack.fake = await FakeSlack.start();
+    dir = makeTempDir();
+    slack.bot = await startSlackBot(slack.fake, dir.path, options);
+  });
+  after(async () => {
+    await slack.bot?.stop();
+    await slack.fake?.close();
+    dir?.remove();
+  });
+  beforeEach(() => {
+    slack.mark = slack.fake.posts.length;
+  });
+  return slack;
 }

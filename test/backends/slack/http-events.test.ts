@@ -1,31 +1,18 @@
 import assert from "node:assert/strict";
-import { FakeSlack, type Posted } from "../../fakes/fake-slack.js";
+import type { FakeSlack } from "../../fakes/fake-slack.js";
 import { deliverToSlackEndpoint } from "../../fakes/slack-delivery.js";
-import { SIGNING_SECRET, startSlackBot } from "../../helpers/start-slack-bot.js";
-import { makeTempDir } from "../../helpers/temp-dir.js";
+import { SIGNING_SECRET, useSlackBot } from "../../helpers/start-slack-bot.js";
 
 describe("Slack backend over HTTP events (signed deliveries to the bot's HTTP server)", function () {
   this.timeout(20_000);
+  const slack = useSlackBot({
+    transport: "http",
+    flags: ["--admins", "slack:UALICE", "--slack-slash-command", "/ops-bot"],
+  });
   let fake: FakeSlack;
-  let dir: ReturnType<typeof makeTempDir>;
-  let bot: Awaited<ReturnType<typeof startSlackBot>>;
-  let mark: number;
-
-  before(async () => {
-    fake = await FakeSlack.start();
-    dir = makeTempDir();
-    bot = await startSlackBot(fake, dir.path, {
-      transport: "http",
-      flags: ["--admins", "slack:UALICE", "--slack-slash-command", "/ops-bot"],
-    });
-  });
-  after(async () => {
-    await bot?.stop();
-    await fake?.close();
-    dir?.remove();
-  });
-  beforeEach(() => {
-    mark = fake.posts.length;
+  let bot: typeof slack.bot;
+  before(() => {
+    ({ fake, bot } = slack);
   });
 
   const deliver = (payload: Record<string, unknown>, options = {}) =>
@@ -42,9 +29,7 @@ describe("Slack backend over HTTP events (signed deliveries to the bot's HTTP se
       ...extra,
     });
 
-  async function posted(count: number): Promise<Posted[]> {
-    return (await fake.waitForPosts(mark + count)).slice(mark, mark + count);
-  }
+  const posted = slack.posted;
 
   it("opens no Socket Mode connection, and answers Slack's URL verification", async () => {
     assert.equal(fake.callsOf("apps.connections.open").length, 0);
@@ -82,7 +67,7 @@ describe("Slack backend over HTTP events (signed deliveries to the bot's HTTP se
     const v1 = await deliver(message("!echo v1"), { signature: "v1=abc" });
     assert.equal(v1.status, 401);
     // Refused before anything is handed on: nothing can be in flight.
-    assert.deepEqual(fake.posts.slice(mark), []);
+    assert.deepEqual(fake.posts.slice(slack.mark), []);
   });
 
   it("refuses a request whose timestamp is more than five minutes away, even correctly signed", async () => {
@@ -96,7 +81,7 @@ describe("Slack backend over HTTP events (signed deliveries to the bot's HTTP se
     assert.equal(recent.status, 200);
     const [reply] = await posted(1);
     assert.equal(reply?.text, "four minutes late");
-    assert.equal(fake.posts.length, mark + 1);
+    assert.equal(fake.posts.length, slack.mark + 1);
   });
 
   it("runs an event once when Slack retries it (X-Slack-Retry-Num)", async () => {
@@ -108,7 +93,7 @@ describe("Slack backend over HTTP events (signed deliveries to the bot's HTTP se
     const outcomes = (await bot.waitSettled(event.event_id, 3)).map((s) => s.outcome).sort();
     assert.deepEqual(outcomes, ["duplicate", "duplicate", "handled"]);
     assert.deepEqual(
-      fake.posts.slice(mark).map((p) => p.text),
+      fake.posts.slice(slack.mark).map((p) => p.text),
       ["just once"],
     );
   });

@@ -1,31 +1,18 @@
 import assert from "node:assert/strict";
 import { ErrorCode } from "../../../src/errors.js";
-import { BOT_ID, BOT_USER_ID, FakeSlack, type Posted } from "../../fakes/fake-slack.js";
-import { startSlackBot } from "../../helpers/start-slack-bot.js";
-import { makeTempDir } from "../../helpers/temp-dir.js";
+import { BOT_ID, BOT_USER_ID, type FakeSlack } from "../../fakes/fake-slack.js";
+import { useSlackBot } from "../../helpers/start-slack-bot.js";
 
 describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function () {
   this.timeout(20_000);
+  const slack = useSlackBot({
+    transport: "socket",
+    flags: ["--admins", "slack:UALICE", "--trusted-bots", "slack:BCI"],
+  });
   let fake: FakeSlack;
-  let dir: ReturnType<typeof makeTempDir>;
-  let bot: Awaited<ReturnType<typeof startSlackBot>>;
-  let mark: number;
-
-  before(async () => {
-    fake = await FakeSlack.start();
-    dir = makeTempDir();
-    bot = await startSlackBot(fake, dir.path, {
-      transport: "socket",
-      flags: ["--admins", "slack:UALICE", "--trusted-bots", "slack:BCI"],
-    });
-  });
-  after(async () => {
-    await bot?.stop();
-    await fake?.close();
-    dir?.remove();
-  });
-  beforeEach(() => {
-    mark = fake.posts.length;
+  let bot: typeof slack.bot;
+  before(() => {
+    ({ fake, bot } = slack);
   });
 
   /** One message event, delivered as Slack does; resolves with its ack. */
@@ -36,12 +23,9 @@ describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function 
     return { ts, eventId: payload.event_id, ack, payload };
   }
 
-  /** The next `count` messages the bot posts from now on. */
-  async function posted(count: number): Promise<Posted[]> {
-    return (await fake.waitForPosts(mark + count)).slice(mark, mark + count);
-  }
+  const posted = slack.posted;
 
-  const newPosts = () => fake.posts.slice(mark);
+  const newPosts = slack.newPosts;
 
   it("connects with apps.connections.open (app token) and auth.test (bot token)", () => {
     assert.equal(fake.socketCount, 1);
@@ -175,7 +159,7 @@ describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function 
       retried.at - limited.at >= 1000,
       `retried after ${retried.at - limited.at} ms, not after Retry-After`,
     );
-    assert.equal(fake.posts.slice(mark).length, 1);
+    assert.equal(fake.posts.slice(slack.mark).length, 1);
   });
 
   it("splits a long reply on line boundaries, closing and reopening a code block across the cut", async () => {
@@ -187,10 +171,10 @@ describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function 
       "\n",
     );
     await say({ user: "UALICE", channel: "COPS", text: `!echo ${text}` });
-    const parts = await fake.waitForPosts(mark + 3).then(async () => {
+    const parts = await fake.waitForPosts(slack.mark + 3).then(async () => {
       // The reply is posted part after part; wait until the last line has arrived.
       for (;;) {
-        const got = fake.posts.slice(mark);
+        const got = fake.posts.slice(slack.mark);
         if (got.some((p) => p.text.includes("line 159"))) return got;
         await fake.waitForPosts(fake.posts.length + 1);
       }
