@@ -383,12 +383,15 @@ export class Sandbox {
 
   /** A delivery went over a limit: the isolate is stopped, and every call waiting in it fails with the reason. */
   #deliveryFailed(err: unknown): void {
+    // Stopped already (by the watchdog, say, which counts the whole call and can beat this delivery's
+    // own timeout): the delivery failed because the isolate was gone, and the stop was reported.
+    const stoppedBefore = this.#disposedBecause !== undefined;
     const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
     if (!reason) return;
     const stopped = this.#stop(reason);
     for (const call of this.#calls.values()) call.stop(stopped);
     // With no command waiting, nobody else would hear of it.
-    if (this.#calls.size === 0)
+    if (!stoppedBefore && this.#calls.size === 0)
       this.#services.log("error", `${stopped.message} (while none of its calls ran)`);
   }
 

@@ -123,6 +123,18 @@ describe("hostile plugins are contained", function () {
     assert.equal(await bot.chat.ask("!fine"), "fine");
   });
 
+  it("reports a call stopped by the watchdog once, to the command, not again as a stop outside any call", async () => {
+    assert.match(
+      await bot.chat.ask("!burn then spin"),
+      /Plugin hostile-loop was stopped: it used more than 200 ms of CPU/,
+    );
+    await assertStillServing();
+    // The answer the loop ran for fails too, once the isolate is gone: that is not a second stop.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), /while none of its calls ran/);
+    assert.equal(await bot.chat.ask("!fine"), "fine");
+  });
+
   it("never runs code that waits for an answer after its command has answered", async () => {
     assert.equal(await bot.chat.ask("!spin after return"), "returned");
     await assertStillServing();
