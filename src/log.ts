@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
+import { randomHex } from "./util/lazy-crypto.js";
 
 export type { Logger };
 
@@ -32,5 +32,5 @@ export function setLogMask(logger: Logger, mask: (line: string) => string): void
 
 /** A short id that a user can quote and an admin can grep the log for. */
 export function newErrorId(): string {
-  return randomBytes(4).toString("hex");
+  return randomHex(4);
 }

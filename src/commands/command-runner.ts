@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import type { Backend, IncomingMessage } from "../backends/backend.js";
 import { NotAllowedError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -57,7 +56,7 @@ export class CommandRunner {
     commandText: string,
     approvedBy?: string,
   ): Promise<void> {
-    const started = performance.now();
+    const started = process.hrtime.bigint();
     let decision: AuditDecision = approvedBy ? `approved by ${approvedBy}` : "allowed";
     let reason: string | undefined;
     let outcome = "-";
@@ -95,7 +94,7 @@ export class CommandRunner {
       plugin: command.plugin,
       version: this.#opts.pluginVersion(command.plugin),
       outcome,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
     });
     if (failure) {
       await this.#replies.replyWithError(

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createAjv } from "../plugins/ajv.js";
-import { fileSchema, fileSchemaHash, precompiledValidatorFile } from "./config-schema.js";
+import { fileSchema, fileSchemaText, precompiledValidatorFile } from "./config-schema.js";
 
 const require = createRequire(import.meta.url);
 const standaloneCode = require("ajv/dist/standalone").default as (
@@ -18,5 +18,5 @@ const ajv = createAjv({ allErrors: true, code: { source: true } });
 const code = standaloneCode(ajv, ajv.compile(fileSchema));
 writeFileSync(
   precompiledValidatorFile,
-  `${code}\nmodule.exports.schemaHash = ${JSON.stringify(fileSchemaHash)};\n`,
+  `${code}\nmodule.exports.schemaText = ${JSON.stringify(fileSchemaText)};\n`,
 );

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { packageRoot } from "../paths.js";
 import { settings } from "./settings.js";
@@ -13,8 +12,8 @@ export const fileSchema = {
   ]),
 };
 
-/** Names the schema a precompiled validator was made from, so a stale one is never used. */
-export const fileSchemaHash = createHash("sha256").update(JSON.stringify(fileSchema)).digest("hex");
+/** The schema a precompiled validator was made from, as text, so a stale one is never used. */
+export const fileSchemaText = JSON.stringify(fileSchema);
 
 /** Where `npm run build` writes the precompiled validator (Ajv standalone code). */
 export const precompiledValidatorFile = join(packageRoot, "dist", "config-validator.cjs");

@@ -7,7 +7,7 @@ import type { ParseError } from "jsonc-parser";
 import { ConfigError } from "../errors.js";
 import { createAjv } from "../plugins/ajv.js";
 import { lazy } from "../util/lazy.js";
-import { fileSchema, fileSchemaHash, precompiledValidatorFile } from "./config-schema.js";
+import { fileSchema, fileSchemaText, precompiledValidatorFile } from "./config-schema.js";
 import { configFlag, type Setting, settings } from "./settings.js";
 
 export interface BotConfig {
@@ -40,9 +40,9 @@ export interface BotConfig {
 const validateFile = lazy((): ValidateFunction => {
   try {
     const pre = createRequire(import.meta.url)(precompiledValidatorFile) as ValidateFunction & {
-      schemaHash?: string;
+      schemaText?: string;
     };
-    if (pre.schemaHash === fileSchemaHash) return pre;
+    if (pre.schemaText === fileSchemaText) return pre;
   } catch {
     // not built yet: compile below
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "../commands/command.js";
@@ -23,6 +22,7 @@ import type { TimerOrigin } from "../scheduler/plugin-timers.js";
 import { MIN_MASKED_LENGTH } from "../security/mask-secret-values.js";
 import type { Journal } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
+import { randomUUID } from "../util/lazy-crypto.js";
 import {
   describePermissions,
   loadManifest,

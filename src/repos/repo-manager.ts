@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { rename as renameAsync, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -9,6 +8,7 @@ import { loadManifest, type PluginManifest, type PluginPermissions } from "../pl
 import { type PluginManager, unapprovedPermissions } from "../plugins/plugin-manager.js";
 import { buildPlugin } from "../sandbox/build-plugin.js";
 import type { JsonSublevel } from "../storage/store.js";
+import { randomHex } from "../util/lazy-crypto.js";
 import { type CatalogueEntry, findEntry, loadCatalogues } from "./catalogue.js";
 import { checkoutCommit, cloneRepo, commitSubjects, looksLikeGitUrl, resolveRef } from "./git.js";
 import { installDependencies } from "./install-deps.js";
@@ -249,7 +249,7 @@ export class RepoManager {
   /** Clones, pins, finds and checks the plugins, installs their dependencies and builds them, in a temp folder. */
   async #checkout(url: string, ref: string | undefined, subdir: string): Promise<Checkout> {
     mkdirSync(this.#reposDir, { recursive: true });
-    const temp = join(this.#reposDir, `.tmp-${randomBytes(6).toString("hex")}`);
+    const temp = join(this.#reposDir, `.tmp-${randomHex(6)}`);
     try {
       await cloneRepo(url, temp);
       const resolved = await resolveRef(temp, ref);

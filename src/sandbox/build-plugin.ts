@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -16,6 +15,7 @@ import type { CommandDoc } from "../docs/command-doc.js";
 import { BuildError } from "../errors.js";
 import { hostVersion } from "../paths.js";
 import type { PluginManifest } from "../plugins/manifest.js";
+import { sha256 } from "../util/lazy-crypto.js";
 
 export interface PluginBuild {
   /** One script for the isolate; it sets `__errandPlugin` to the module's exports. */
@@ -134,7 +134,7 @@ function nicerBuildMessage(text: string): string {
 
 /** A hash of the plugin's own files and its lock file. */
 function hashSources(dir: string): string {
-  const hash = createHash("sha256");
+  const hash = sha256();
   // A new host may bundle or document differently: its builds never reuse an older host's.
   hash.update(`errand ${hostVersion}\0`);
   const walk = (d: string) => {

@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Cron as CronClass } from "croner";
 import { PermissionDeniedError, UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { JsonSublevel } from "../storage/store.js";
 import { lazy } from "../util/lazy.js";
+import { randomHex } from "../util/lazy-crypto.js";
 import type { Scheduler } from "./scheduler.js";
 
 /** Where a timer answers: the conversation of the call that created it. */
@@ -128,7 +128,7 @@ export class PluginTimers {
     const record: TimerRecord = {
       ...fields,
       data: fields.data ?? null,
-      id: `t-${randomBytes(5).toString("hex")}`,
+      id: `t-${randomHex(5)}`,
       createdAt: new Date(this.#now()).toISOString(),
     };
     await this.#db.put(record.id, record);

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { NotAllowedError, NotFoundError } from "../errors.js";
 import type { JsonSublevel } from "../storage/store.js";
+import { randomHex } from "../util/lazy-crypto.js";
 
 /** A command tagged `@approval GROUP` that waits for a second person. Stored, so it survives a restart. */
 export interface ApprovalRequest {
@@ -39,7 +39,7 @@ export class ApprovalStore {
     const now = this.#now();
     const stored: ApprovalRequest = {
       ...request,
-      id: randomBytes(3).toString("hex"),
+      id: randomHex(3),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.#ttlMs).toISOString(),
     };
