@@ -3,6 +3,7 @@ import type { Backend, IncomingMessage } from "./backends/backend.js";
 import type { Command } from "./commands/command.js";
 import { createContext } from "./commands/create-context.js";
 import { Dispatcher, type Listener } from "./commands/dispatcher.js";
+import { HandlingTimes } from "./commands/handling-times.js";
 import { tokenize } from "./commands/parse-message.js";
 import { CommandRegistry } from "./commands/registry.js";
 import { Replies } from "./commands/replies.js";
@@ -77,6 +78,8 @@ export class Bot {
   readonly #audit: AuditLog;
   readonly #catalog: CorePluginEntry[];
   readonly #startedAt = new Date();
+  /** How long recent messages took to handle (`!status`). */
+  readonly #handlingTimes = new HandlingTimes();
   #stopping: Promise<void> | undefined;
 
   private constructor(config: BotConfig, chat: Backend, log: Logger, opened: OpenedStores) {
@@ -208,7 +211,10 @@ export class Bot {
   /** Serves messages until the backend has no more; then stops. */
   async run(): Promise<void> {
     try {
-      await this.#backend.run((message) => this.#dispatcher.handle(message));
+      await this.#backend.run((message) => {
+        const started = process.hrtime.bigint();
+        return this.#dispatcher.handle(message).then(() => this.#handlingTimes.record(started));
+      });
     } finally {
       await this.stop();
     }
@@ -426,6 +432,7 @@ export class Bot {
       version: hostVersion,
       startedAt: this.#startedAt,
       backendName: this.#backend.name,
+      handlingTimes: () => this.#handlingTimes.summary(),
       prefix: this.config.prefix,
       dataDir: this.config.dataDir,
       commands: () => this.registry.all(),

@@ -1,7 +1,9 @@
+import type { HandlingSummary } from "../../src/commands/handling-times.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
 
 /**
- * Shows how the bot is doing: version, uptime, backend, plugins and memory.
+ * Shows how the bot is doing: version, uptime, backend, plugins, memory, and how long it takes over a
+ * message (p50 and p99 of the last 1,000).
  * @example !status
  */
 export function status(ctx: CoreContext): string {
@@ -13,7 +15,18 @@ export function status(ctx: CoreContext): string {
     `Errand ${host.version}, up ${formatDuration(Date.now() - host.startedAt.getTime())}, on ${host.backendName}.`,
     `Plugins: ${active.length} active of ${plugins.length} (${active.map((p) => p.name).join(", ")}).`,
     `Memory: ${mib(mem.rss)} MiB resident, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB.`,
+    handling(host.handlingTimes()),
   ].join("\n");
+}
+
+// The bot's own part of an answer's delay; with Slack, posting the answer is part of it.
+function handling(times: HandlingSummary | null): string {
+  if (!times) return "Handling: no messages yet.";
+  const ms = (n: number) => (n < 10 ? n.toFixed(3) : n.toFixed(0));
+  return (
+    `Handling: p50 ${ms(times.p50Ms)} ms, p99 ${ms(times.p99Ms)} ms, over the last ${times.count} ` +
+    `message${times.count === 1 ? "" : "s"} (from arrival until the bot is done with it).`
+  );
 }
 
 /**

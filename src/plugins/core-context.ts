@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "../backends/backend.js";
 import type { Command } from "../commands/command.js";
+import type { HandlingSummary } from "../commands/handling-times.js";
 import type { HistoryEntry } from "../history/history-log.js";
 import type { Context } from "../plugin-api/context.js";
 import type { RepoManager } from "../repos/repo-manager.js";
@@ -25,6 +26,8 @@ export interface HostServices {
   readonly version: string;
   readonly startedAt: Date;
   readonly backendName: string;
+  /** How long the bot took over its recent messages, arrival to done; null before the first. */
+  handlingTimes(): HandlingSummary | null;
   readonly prefix: string;
   readonly dataDir: string;
   commands(): Command[];

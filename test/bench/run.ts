@@ -98,9 +98,20 @@ async function coldStart(start: () => LineProcess): Promise<{ ms: number; rssMb:
   return { ms: took, rssMb: rssKb / 1024 };
 }
 
-async function echoFigures(start: (dir: string) => LineProcess) {
+/** The bot's own handling times of its last 1,000 messages, as `!status` reports them (its last line). */
+async function handlingTimes(p: LineProcess): Promise<{ p50: number; p99: number }> {
+  p.send("!status\n!echo status-end\n");
+  const status = (await p.untilLine("status-end")).join("\n");
+  const m = /Handling: p50 ([\d.]+) ms, p99 ([\d.]+) ms, over the last 1000 messages/.exec(status);
+  if (!m) throw new Error(`no handling times in: ${status}`);
+  return { p50: Number(m[1]), p99: Number(m[2]) };
+}
+
+async function echoFigures(start: (dir: string) => LineProcess, isBot = false) {
   const p50: number[] = [];
   const p99: number[] = [];
+  const ownP50: number[] = [];
+  const ownP99: number[] = [];
   const rates: number[] = [];
   const starts: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -110,11 +121,23 @@ async function echoFigures(start: (dir: string) => LineProcess) {
       const times = await roundTrips(p, (i) => `!echo ${i}`, String);
       p50.push(percentile(times, 0.5));
       p99.push(percentile(times, 0.99));
+      if (isBot) {
+        // The last 1,000 messages are the measured round trips.
+        const own = await handlingTimes(p);
+        ownP50.push(own.p50);
+        ownP99.push(own.p99);
+      }
       rates.push(await throughput(p));
       await p.close();
     });
   }
-  return { p50: median(p50), p99: median(p99), perSecond: median(rates), coldStartMs: median(starts) };
+  return {
+    p50: median(p50),
+    p99: median(p99),
+    ...(isBot ? { ownP50: median(ownP50), ownP99: median(ownP99) } : {}),
+    perSecond: median(rates),
+    coldStartMs: median(starts),
+  };
 }
 
 /**
@@ -271,7 +294,7 @@ async function repoFigures() {
 }
 
 const bare = await echoFigures(() => startBare());
-const bot = await echoFigures((dataDir) => startBot(dataDir));
+const bot = await echoFigures((dataDir) => startBot(dataDir), true);
 const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
 const repos = await repoFigures();
@@ -298,6 +321,14 @@ const rows: string[][] = [
     x(bot.p99 / bare.p99),
     "< 0.5",
     check(bot.p99 < 0.5),
+  ],
+  [
+    "  of which the bot's own handling, p50 / p99 (ms, !status)",
+    "",
+    `${f(bot.ownP50 ?? 0)} / ${f(bot.ownP99 ?? 0)}`,
+    "",
+    "",
+    "",
   ],
   [
     `throughput, ${THROUGHPUT_LINES} piped !echo (replies/s)`,

@@ -117,6 +117,22 @@ describe("core plugins", () => {
       assert.match(reply, /Memory: \d+ MiB resident/);
     });
 
+    it("status says how long the bot took over its recent messages", async () => {
+      const handled = (reply: string) => {
+        if (reply.includes("Handling: no messages yet.")) return 0;
+        const m = /Handling: p50 (\d+\.\d{3}) ms, p99 (\d+\.\d{3}) ms, over the last (\d+) messages/.exec(
+          reply,
+        );
+        assert.ok(m, reply);
+        assert.ok(Number(m[1]) > 0 && Number(m[1]) <= Number(m[2]), reply);
+        return Number(m[3]);
+      };
+      const before = handled(await bot.chat.ask("!status"));
+      for (const word of ["a", "b", "c"]) await bot.chat.ask(`!echo ${word}`);
+      // The three echoes, and the first !status once it was done.
+      assert.equal(handled(await bot.chat.ask("!status")), before + 4);
+    });
+
     it("uptime and about answer", async () => {
       assert.match(await bot.chat.ask("!uptime"), /^Up \d+s, since \d{4}-/);
       assert.match(

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { HandlingTimes } from "../../src/commands/handling-times.js";
+
+/** A start `ms` milliseconds ago: the handling recorded now took that long (plus a few microseconds). */
+const ago = (ms: number) => process.hrtime.bigint() - BigInt(Math.round(ms * 1e6));
+const near = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 0.5, `${actual} is not about ${expected}`);
+
+describe("HandlingTimes", () => {
+  it("has nothing to say before the first message", () => {
+    assert.equal(new HandlingTimes().summary(), null);
+  });
+
+  it("gives the median and the 99th percentile of what it recorded", () => {
+    const times = new HandlingTimes();
+    // Recorded out of order: the percentiles must not depend on arrival order.
+    for (const ms of [7, 3, 100, 1, 5, 9, 2, 8, 4, 6]) times.record(ago(ms));
+    const s = times.summary();
+    assert.equal(s?.count, 10);
+    near(s?.p50Ms ?? -1, 6);
+    near(s?.p99Ms ?? -1, 100);
+  });
+
+  it("describes the last 1,000 messages only", () => {
+    const times = new HandlingTimes();
+    for (let i = 0; i < 500; i++) times.record(ago(5000));
+    for (let ms = 1; ms <= 1000; ms++) times.record(ago(ms));
+    const s = times.summary();
+    assert.equal(s?.count, 1000);
+    near(s?.p50Ms ?? -1, 501);
+    near(s?.p99Ms ?? -1, 991);
+  });
+});
