@@ -78,7 +78,7 @@ export class Bot {
   readonly #audit: AuditLog;
   readonly #catalog: CorePluginEntry[];
   readonly #startedAt = new Date();
-  /** How long recent messages took to handle (`!status`). */
+  /** How long the bot took over the recent messages it acted on (`!status`). */
   readonly #handlingTimes = new HandlingTimes();
   #stopping: Promise<void> | undefined;
 
@@ -213,7 +213,16 @@ export class Bot {
     try {
       await this.#backend.run((message) => {
         const started = process.hrtime.bigint();
-        return this.#dispatcher.handle(message).then(() => this.#handlingTimes.record(started));
+        return this.#dispatcher.handle(message).then(
+          (acted) => {
+            if (acted) this.#handlingTimes.record(started);
+          },
+          (err: unknown) => {
+            // Even its error reply failed (the chat service, say): the slowest cases count too.
+            this.#handlingTimes.record(started);
+            throw err;
+          },
+        );
       });
     } finally {
       await this.stop();
@@ -460,8 +469,9 @@ export class Bot {
       schedules: this.schedules,
       resolveCommand: (text) => this.registry.resolve(tokenize(text).map((t) => t.value))?.command,
       history,
-      rerun: (message, text) =>
-        this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false }),
+      rerun: async (message, text) => {
+        await this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false });
+      },
     };
   }
 }

@@ -2,8 +2,9 @@ import type { HandlingSummary } from "../../src/commands/handling-times.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
 
 /**
- * Shows how the bot is doing: version, uptime, backend, plugins, memory, and how long it takes over a
- * message (p50 and p99 of the last 1,000).
+ * Shows how the bot is doing: version, uptime, backend, plugins, memory, and how long it took over the
+ * last 1,000 messages it acted on (p50 and p99, from taking a message up until it has handed over its
+ * answer; on Slack, posting it included). Scheduled commands, timers and webhooks are not counted.
  * @example !status
  */
 export function status(ctx: CoreContext): string {
@@ -19,13 +20,14 @@ export function status(ctx: CoreContext): string {
   ].join("\n");
 }
 
-// The bot's own part of an answer's delay; with Slack, posting the answer is part of it.
+// The bot's own part of an answer's delay (see HandlingTimes for what it covers).
 function handling(times: HandlingSummary | null): string {
   if (!times) return "Handling: no messages yet.";
-  const ms = (n: number) => (n < 10 ? n.toFixed(3) : n.toFixed(0));
+  // Three significant digits or so: "0.031", "1.25", "12.5", "250".
+  const ms = (n: number) => n.toFixed(n < 1 ? 3 : n < 10 ? 2 : n < 100 ? 1 : 0);
   return (
     `Handling: p50 ${ms(times.p50Ms)} ms, p99 ${ms(times.p99Ms)} ms, over the last ${times.count} ` +
-    `message${times.count === 1 ? "" : "s"} (from arrival until the bot is done with it).`
+    `message${times.count === 1 ? "" : "s"} it acted on (from taking one up to handing over its answer).`
   );
 }
 

@@ -71,12 +71,17 @@ export class Dispatcher {
     this.#runner = new CommandRunner(registry, backend, this.#replies, log, options);
   }
 
-  /** Handles one incoming message. Never throws: whatever goes wrong becomes a reply and a log line. */
-  async handle(message: IncomingMessage, onBehalf: OnBehalf = {}): Promise<void> {
+  /**
+   * Handles one incoming message; resolves with whether the bot acted on it (ran a command or a listener,
+   * or answered), not when it let it pass (talk, a bot it does not trust, a sender over the rate limit).
+   * Whatever goes wrong becomes a reply and a log line; it rejects only when even that reply fails.
+   */
+  async handle(message: IncomingMessage, onBehalf: OnBehalf = {}): Promise<boolean> {
     try {
-      await this.#handle(message, onBehalf);
+      return await this.#handle(message, onBehalf);
     } catch (err) {
       await this.#replies.replyWithError(message, err, "your message");
+      return true;
     }
   }
 
@@ -90,15 +95,12 @@ export class Dispatcher {
     return this.#runner.refusalFor(message, command);
   }
 
-  async #handle(message: IncomingMessage, onBehalf: OnBehalf): Promise<void> {
-    if (message.sender.isBot && !this.#options.isTrustedBot(message.sender.id)) return;
+  async #handle(message: IncomingMessage, onBehalf: OnBehalf): Promise<boolean> {
+    if (message.sender.isBot && !this.#options.isTrustedBot(message.sender.id)) return false;
     const commandText = this.#commandText(message);
-    if (commandText === null) {
-      await this.#runListeners(message);
-      return;
-    }
+    if (commandText === null) return await this.#runListeners(message);
     const onSomeonesBehalf = Boolean(onBehalf.approvedBy || onBehalf.scheduled);
-    if (!onSomeonesBehalf && !(await this.#withinRateLimit(message, commandText))) return;
+    if (!onSomeonesBehalf && !(await this.#withinRateLimit(message, commandText))) return false;
     const explicit = commandText !== message.text.trim() || message.addressed;
     if (commandText.length > this.#options.maxMessageLength) {
       await this.#replies.reply(
@@ -106,21 +108,21 @@ export class Dispatcher {
         `That message is ${commandText.length} characters long; commands are limited to ` +
           `${this.#options.maxMessageLength}. Put long input in a file or a paste link.`,
       );
-      return;
+      return true;
     }
     const tokens = tokenize(commandText);
     if (tokens.length === 0) {
       // A bare prefix or mention asks for attention; an empty line in a direct conversation does not.
       if (explicit)
         await this.#replies.reply(message, `Type \`${this.#options.prefix}help\` to see what I can do.`);
-      return;
+      return explicit;
     }
     const resolved = this.#registry.resolve(tokens.map((t) => t.value));
     if (!resolved) {
       // In a direct message, plain talk may be for a listener rather than a mistyped command.
-      if (!explicit && (await this.#runListeners(message))) return;
+      if (!explicit && (await this.#runListeners(message))) return true;
       await this.#replies.reply(message, this.#unknownCommandReply(tokens.map((t) => t.value)));
-      return;
+      return true;
     }
     const { command, wordCount } = resolved;
     const text = commandText.trim();
@@ -135,6 +137,7 @@ export class Dispatcher {
       text,
       onBehalf.approvedBy,
     );
+    return true;
   }
 
   async #withinRateLimit(message: IncomingMessage, commandText: string): Promise<boolean> {

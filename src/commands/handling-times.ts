@@ -2,16 +2,18 @@
 const KEPT = 1000;
 
 export interface HandlingSummary {
-  /** Messages the figures cover (at most the last 1,000). */
+  /** Messages the figures cover (the last 1,000 at most). */
   count: number;
   p50Ms: number;
   p99Ms: number;
 }
 
 /**
- * How long the bot took to handle its recent messages, from the message's arrival to its answer being
- * handed to the backend: its own part of a reply's latency, without the chat service or the network.
- * Kept in a ring (a few bytes per message); the percentiles are computed only when asked.
+ * How long the bot took over the recent messages it acted on (commands, listeners, answers; not talk
+ * it let pass), from taking a message up until it has handed over its answer: on the console, before
+ * the answer's log and output writes; on Slack, posting the answer included. Scheduled commands,
+ * plugin timers and webhooks are not messages, and are not counted. Kept in a ring (8 bytes per
+ * message); the percentiles are computed only when asked.
  */
 export class HandlingTimes {
   readonly #ms = new Float64Array(KEPT);
@@ -27,7 +29,8 @@ export class HandlingTimes {
     const count = Math.min(this.#recorded, KEPT);
     if (count === 0) return null;
     const sorted = this.#ms.slice(0, count).sort();
-    const at = (q: number) => sorted[Math.min(count - 1, Math.floor(q * count))] as number;
+    // Nearest rank: the smallest value with at least q of the values at or below it.
+    const at = (q: number) => sorted[Math.max(0, Math.ceil(q * count) - 1)] as number;
     return { count, p50Ms: at(0.5), p99Ms: at(0.99) };
   }
 }

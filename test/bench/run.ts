@@ -42,8 +42,9 @@ const startBot = (dataDir: string, pluginPaths: string[] = [], flags: string[] =
     env,
   );
 
+// Nearest rank, as `!status` computes it.
 const percentile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
+  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * xs.length) - 1)] as number;
 const median = (xs: number[]) => percentile(xs, 0.5);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
@@ -98,11 +99,14 @@ async function coldStart(start: () => LineProcess): Promise<{ ms: number; rssMb:
   return { ms: took, rssMb: rssKb / 1024 };
 }
 
-/** The bot's own handling times of its last 1,000 messages, as `!status` reports them (its last line). */
+/** The bot's own handling times of its last 1,000 messages (the measured round trips), from `!status`. */
 async function handlingTimes(p: LineProcess): Promise<{ p50: number; p99: number }> {
   p.send("!status\n!echo status-end\n");
   const status = (await p.untilLine("status-end")).join("\n");
-  const m = /Handling: p50 ([\d.]+) ms, p99 ([\d.]+) ms, over the last 1000 messages/.exec(status);
+  const m = /Handling: p50 ([\d.]+) ms, p99 ([\d.]+) ms, over the last (\d+) messages/.exec(status);
+  // The window must hold exactly the measured round trips.
+  if (m && Number(m[3]) !== ROUND_TRIPS)
+    throw new Error(`!status covers ${m[3]} messages, not ${ROUND_TRIPS}`);
   if (!m) throw new Error(`no handling times in: ${status}`);
   return { p50: Number(m[1]), p99: Number(m[2]) };
 }

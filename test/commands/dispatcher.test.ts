@@ -107,7 +107,9 @@ describe("Dispatcher", () => {
         },
       ],
     });
-    void backend.run((m) => dispatcher.handle(m));
+    void backend.run(async (m) => {
+      await dispatcher.handle(m);
+    });
   });
 
   afterEach(async () => {

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { renderInitConfig } from "../../src/cli/init-config.js";
+import { fileSchemaText, precompiledValidatorFile } from "../../src/config/config-schema.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ErrorCode } from "../../src/errors.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -163,5 +165,11 @@ describe("loadConfig", () => {
   it("refuses a file that is not an object", () => {
     const file = write("c.json", "[1, 2]");
     assert.throws(() => loadConfig(["--config", file], {}, dir.path), isConfigError(/JSON object/));
+  });
+
+  it("is checked by the validator the build precompiled, made from the schema as it is now", () => {
+    // A stale one would be skipped quietly, and every start would compile the schema with Ajv again.
+    const pre = createRequire(import.meta.url)(precompiledValidatorFile) as { schemaText?: string };
+    assert.equal(pre.schemaText, fileSchemaText);
   });
 });

@@ -32,6 +32,8 @@ describe("hostile plugins are contained", function () {
   let allowed: Awaited<ReturnType<typeof startHttpServer>>;
   let forbidden: Awaited<ReturnType<typeof startHttpServer>>;
   let forbiddenHits = 0;
+  /** The bot's log so far (each test reads only what it added: a failure stays in its own test). */
+  const logText = () => readFileSync(join(dir.path, "errand.log"), "utf8");
 
   before(async () => {
     dir = makeTempDir();
@@ -124,6 +126,7 @@ describe("hostile plugins are contained", function () {
   });
 
   it("reports a call stopped by the watchdog once, to the command, not again as a stop outside any call", async () => {
+    const logStart = logText().length;
     assert.match(
       await bot.chat.ask("!burn then spin"),
       /Plugin hostile-loop was stopped: it used more than 200 ms of CPU/,
@@ -131,16 +134,17 @@ describe("hostile plugins are contained", function () {
     await assertStillServing();
     // The answer the loop ran for fails too, once the isolate is gone: that is not a second stop.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), /while none of its calls ran/);
+    assert.doesNotMatch(logText().slice(logStart), /while none of its calls ran/);
     assert.equal(await bot.chat.ask("!fine"), "fine");
   });
 
   it("never runs code that waits for an answer after its command has answered", async () => {
+    const logStart = logText().length;
     assert.equal(await bot.chat.ask("!spin after return"), "returned");
     await assertStillServing();
     // Had the loop run, it would have been stopped at its 200 ms CPU limit, and the log would say so.
     await new Promise((resolve) => setTimeout(resolve, 400));
-    assert.doesNotMatch(readFileSync(join(dir.path, "errand.log"), "utf8"), /while none of its calls ran/);
+    assert.doesNotMatch(logText().slice(logStart), /while none of its calls ran/);
     assert.equal(await bot.chat.ask("!fine"), "fine");
   });
 
