@@ -26,7 +26,7 @@ export interface HostServices {
   readonly version: string;
   readonly startedAt: Date;
   readonly backendName: string;
-  /** How long the bot took over its recent messages, arrival to done; null before the first. */
+  /** How long the bot took over the recent messages it acted on (see HandlingTimes); null before the first. */
   handlingTimes(): HandlingSummary | null;
   readonly prefix: string;
   readonly dataDir: string;
