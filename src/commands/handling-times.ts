@@ -29,8 +29,11 @@ export class HandlingTimes {
     const count = Math.min(this.#recorded, KEPT);
     if (count === 0) return null;
     const sorted = this.#ms.slice(0, count).sort();
-    // Nearest rank: the smallest value with at least q of the values at or below it.
-    const at = (q: number) => sorted[Math.max(0, Math.ceil(q * count) - 1)] as number;
-    return { count, p50Ms: at(0.5), p99Ms: at(0.99) };
+    return { count, p50Ms: nearestRank(sorted, 0.5), p99Ms: nearestRank(sorted, 0.99) };
   }
+}
+
+/** The q-th percentile of sorted values by nearest rank: the smallest with at least q of them at or below it. */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] as number;
 }

@@ -225,8 +225,7 @@ export class PluginManager {
       repo: options.repo ?? null,
       approved: options.approved ?? "all",
     };
-    this.#plugins.set(plugin.name, plugin);
-    this.#secretsCache = null;
+    this.#keep(plugin);
     this.#broken.delete(dir);
     const unapproved = unapprovedPermissions(manifest.permissions, plugin.approved);
     if (unapproved.length > 0) {
@@ -274,6 +273,17 @@ export class PluginManager {
 
   broken(): BrokenPlugin[] {
     return [...this.#broken.values()];
+  }
+
+  /** The only ways into and out of `#plugins`: each change of plugins changes which secrets there are. */
+  #keep(plugin: ManagedPlugin): void {
+    this.#plugins.set(plugin.name, plugin);
+    this.#secretsCache = null;
+  }
+
+  #forget(name: string): void {
+    this.#plugins.delete(name);
+    this.#secretsCache = null;
   }
 
   #checkNotReserved(name: string): void {
@@ -350,8 +360,7 @@ export class PluginManager {
       const plugin = this.get(name);
       this.#stop(plugin, "inactive", "removed");
       await this.#opts.timers.dropPlugin(name);
-      this.#plugins.delete(name);
-      this.#secretsCache = null;
+      this.#forget(name);
       await plugin.store.clear();
       await this.#opts.db.del(name);
     });
@@ -407,8 +416,7 @@ export class PluginManager {
       };
       if (old.status !== "active") {
         // Nothing runs: take the new code, keep the state (inactive, waiting, or a retry of a failed one).
-        this.#plugins.set(name, next);
-        this.#secretsCache = null;
+        this.#keep(next);
         if (record.active && old.status !== "waiting-approval")
           await this.#activate(next, record).catch(() => {});
         return next;
@@ -417,14 +425,12 @@ export class PluginManager {
       const config = this.#effectiveConfig(next, record);
       const sandbox = await this.#createSandbox(next, config);
       this.#stop(old, "inactive", null);
-      this.#plugins.set(name, next);
-      this.#secretsCache = null;
+      this.#keep(next);
       try {
         this.#start(next, sandbox, config);
       } catch (err) {
         sandbox.dispose();
-        this.#plugins.set(name, old);
-        this.#secretsCache = null;
+        this.#keep(old);
         await this.#activate(old, record);
         throw err;
       }

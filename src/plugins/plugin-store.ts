@@ -49,8 +49,8 @@ export class PluginStore {
   }
 
   /**
-   * Stores a JSON value. It is visible to `get` at once and written with the next group commit; the
-   * command's reply waits for that write.
+   * Stores a JSON value. It is visible to `get` at once, durable in the journal before the command's
+   * reply goes out, and in LevelDB with the next group commit.
    */
   async set(key: string, value: unknown): Promise<void> {
     this.#checkKey(key);

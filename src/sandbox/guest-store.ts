@@ -15,9 +15,10 @@
  * - This isolate is the only writer of the plugin's store while it runs, so what it knows stays true;
  *   it forgets everything when it knows too much, and asks again.
  *
- * Uses from the bootstrap: `host`, `create`, `apply`, `parse`, `stringify`, `toText`, `GuestPromise`,
- * `promiseThen`, `ignore`, and `$2`
- * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`).
+ * Uses from the bootstrap: `host`, `liveCalls`, `finished`, `pluginError`, `create`, `freeze`, `apply`,
+ * `parse`, `stringify`, `toText`, `GuestPromise`, `promiseThen`, `ignore`, and `$2`
+ * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`). Gives it: `store(token)`, `storeOps` and
+ * `settleStoreOps` (a call ends once its store operations settled), and `takeWrites`.
  */
 /** Bytes as the host's Buffer.byteLength counts them, in guest code: a lone surrogate is 3 (its replacement). */
 export const GUEST_UTF8_LENGTH = `(s) => {
@@ -48,7 +49,6 @@ let knownChars = 0;
 let used = -1;
 let writes = [];
 const fetching = create(null);
-const liveCalls = create(null);
 // Each call's store operations that wait for the host: the call ends only once they are settled.
 const storeOps = create(null);
 const track = (token, promise) => {
@@ -63,11 +63,9 @@ const settleStoreOps = async (token) => {
     for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
   }
 };
-const storeError = (message) => new Error("Plugin " + storeLimits.plugin + ": " + message);
-const finished = () => storeError("this command has finished, so it cannot reply or use the store any more.");
 const checkKey = (key) => {
   if (key.length === 0 || key.length > storeLimits.maxKeyLength || key.indexOf("\\u0000") !== -1)
-    throw storeError("store keys are 1 to " + storeLimits.maxKeyLength + " characters.");
+    throw pluginError("store keys are 1 to " + storeLimits.maxKeyLength + " characters.");
 };
 const utf8Length = ${GUEST_UTF8_LENGTH};
 const remember = (key, json, size) => {
@@ -148,7 +146,7 @@ const store = (token) =>
         if (json === undefined) throw new Error('store.set("' + k + '"): the value is undefined; use store.delete.');
         const size = utf8Length(json) + k.length;
         if (size > storeLimits.maxValueBytes)
-          throw storeError('the value for "' + k + '" is ' + size + " bytes; one value may hold " + storeLimits.maxValueBytes + ".");
+          throw pluginError('the value for "' + k + '" is ' + size + " bytes; one value may hold " + storeLimits.maxValueBytes + ".");
         const entry = known[k];
         const put = write(token, k, json, size);
         return entry !== undefined ? put(entry) : track(token, fetchEntry(token, k).then(put));

@@ -38,6 +38,10 @@ const matchPatterns = $1.map((p) => new RegExp(p.source, p.flags));
 const GuestPromise = Promise;
 const promiseThen = GuestPromise.prototype.then;
 const ignore = () => undefined;
+// Calls running now, by token: only they may ask the host for anything.
+const liveCalls = create(null);
+const pluginError = (message) => new Error("Plugin " + $2.plugin + ": " + message);
+const finished = () => pluginError("this command has finished, so it cannot reply or use the store any more.");
 // Operations waiting for the host's answer, by id, and the ids of each call's operations. The host
 // answers through __errandDeliver, a call it makes (and limits) itself: the guest never runs except
 // inside a call the host made and timed. A call's operations are forgotten when it ends, so no plugin
@@ -56,15 +60,15 @@ const host = (op, token, args) =>
     if (liveCalls[token] !== true) throw finished();
     const ids = opsOf[token];
     if (ids !== undefined && ids.length >= MAX_OPS_PER_CALL)
-      throw storeError("one call may ask the host at most " + MAX_OPS_PER_CALL + " times.");
+      throw pluginError("one call may ask the host at most " + MAX_OPS_PER_CALL + " times.");
     const id = ++lastOp;
     waiting[id] = { resolve, reject };
     if (ids === undefined) opsOf[token] = [id];
     else ids[ids.length] = id;
     send(op, token, args, id);
   });
+// Called when a call ends, after its store operations settled (storeOps has no entry for it by then).
 const forgetOps = (token) => {
-  delete storeOps[token];
   const ids = opsOf[token];
   if (ids === undefined) return;
   delete opsOf[token];

@@ -351,9 +351,7 @@ export class Sandbox {
 
   /** Stops the sandbox over its store writes: every call in flight fails with the reason, counted as a failure. */
   #stopOverWrites(reason: string, cause: unknown): PluginFailedError {
-    const stopped = this.#stop(reason);
-    for (const call of this.#calls.values()) call.stop(stopped);
-    return new PluginFailedError(stopped.message, { cause });
+    return new PluginFailedError(this.#stop(reason).message, { cause });
   }
 
   /**
@@ -389,7 +387,6 @@ export class Sandbox {
     const reason = this.#disposedBecause ?? limitReason(err, this.#limits);
     if (!reason) return;
     const stopped = this.#stop(reason);
-    for (const call of this.#calls.values()) call.stop(stopped);
     // With no command waiting, nobody else would hear of it.
     if (!stoppedBefore && this.#calls.size === 0)
       this.#services.log("error", `${stopped.message} (while none of its calls ran)`);
@@ -399,10 +396,8 @@ export class Sandbox {
   #checkCall(call: WatchedCall, now: number): void {
     if (this.#isolate.isDisposed) return;
     const cpuMs = Number(this.#isolate.cpuTime - call.cpuStart) / 1e6;
-    if (cpuMs > this.#limits.timeoutMs)
-      call.stop(this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`));
-    else if (now > call.wallDeadline)
-      call.stop(this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`));
+    if (cpuMs > this.#limits.timeoutMs) this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`);
+    else if (now > call.wallDeadline) this.#stop(`it did not finish within ${this.#limits.wallTimeoutMs} ms`);
   }
 
   /**
@@ -442,10 +437,13 @@ export class Sandbox {
     this.#writes.fail(new PluginFailedError(`Plugin ${this.#plugin} is not running.`));
   }
 
+  /** Stops the sandbox over a limit: every call in flight fails with the reason. */
   #stop(reason: string): PluginLimitError {
     this.#disposedBecause = reason;
     this.dispose();
-    return new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
+    const stopped = new PluginLimitError(`Plugin ${this.#plugin} was stopped: ${reason}.`);
+    for (const call of this.#calls.values()) call.stop(stopped);
+    return stopped;
   }
 }
 

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { nearestRank } from "../../src/commands/handling-times.js";
 import { packageRoot } from "../../src/paths.js";
 import { GitRepo } from "../helpers/git-repo.js";
 import { LineProcess } from "./line-process.js";
@@ -42,9 +43,12 @@ const startBot = (dataDir: string, pluginPaths: string[] = [], flags: string[] =
     env,
   );
 
-// Nearest rank, as `!status` computes it.
+// As `!status` computes them.
 const percentile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * xs.length) - 1)] as number;
+  nearestRank(
+    [...xs].sort((a, b) => a - b),
+    q,
+  );
 const median = (xs: number[]) => percentile(xs, 0.5);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
