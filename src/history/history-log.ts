@@ -41,7 +41,7 @@ export class HistoryLog {
       type: "put",
       sublevel: this.#db,
       key: `${userId}${SEP}${pad(n)}`,
-      value: entry,
+      json: JSON.stringify(entry),
     });
     return entry;
   }

@@ -77,8 +77,7 @@ export class PluginStore {
       type: "put",
       sublevel: this.#db,
       key: this.#key(key),
-      value: json,
-      valueEncoding: "utf8",
+      json,
     });
   }
 

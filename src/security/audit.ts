@@ -50,7 +50,12 @@ export class AuditLog {
 
   /** Queues the entry for the next group commit; resolves once it is written. */
   append(entry: AuditEntry): Promise<void> {
-    return this.#journal.append({ type: "put", sublevel: this.#db, key: pad(++this.#seq), value: entry });
+    return this.#journal.append({
+      type: "put",
+      sublevel: this.#db,
+      key: pad(++this.#seq),
+      json: JSON.stringify(entry),
+    });
   }
 
   /** The newest matching entries, oldest first. */

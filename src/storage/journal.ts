@@ -1,9 +1,18 @@
 import type { Level } from "level";
 import type { JsonSublevel } from "./store.js";
-import type { LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
+import type { WriteAheadLog } from "./write-ahead-log.js";
 
+/**
+ * One record for the journal. A put carries its value as JSON text, serialised once by whoever makes
+ * it: the same text goes into the log line and, as it is, into LevelDB (whose JSON sublevels read it).
+ */
 export type JournalOp =
-  | { type: "put"; sublevel: JsonSublevel; key: string; value: unknown; valueEncoding?: "utf8" }
+  | { type: "put"; sublevel: JsonSublevel; key: string; json: string }
+  | { type: "del"; sublevel: JsonSublevel; key: string };
+
+/** The operation as LevelDB's batch takes it. */
+type LevelOp =
+  | { type: "put"; sublevel: JsonSublevel; key: string; value: string; valueEncoding: "utf8" }
   | { type: "del"; sublevel: JsonSublevel; key: string };
 
 /** The log is emptied when it is this big and everything in it is in LevelDB. */
@@ -30,8 +39,10 @@ export class Journal {
   readonly #wal: WriteAheadLog;
   readonly #nameOf: (sublevel: JsonSublevel) => string;
   #unlogged: string[] = [];
-  #queued: JournalOp[] = [];
-  #queuedDone: (() => void)[] = [];
+  #queued: LevelOp[] = [];
+  /** Resolves when the operations queued now are in LevelDB: one promise for a whole batch. */
+  #queuedDone: Promise<void> | null = null;
+  #resolveQueued: () => void = () => undefined;
   #writing: Promise<void> | null = null;
   #batchTimer: NodeJS.Timeout | undefined;
   /** Resolves when everything appended so far is in LevelDB. */
@@ -47,17 +58,23 @@ export class Journal {
     this.#nameOf = nameOf;
   }
 
-  /** Queues the operations; resolves once they are in LevelDB (or the write failed, which is reported). */
-  append(...ops: JournalOp[]): Promise<void> {
-    this.#unlogged.push(JSON.stringify(ops.map((op) => this.#logged(op))));
-    this.#queued.push(...ops);
-    const done = new Promise<void>((resolve) => this.#queuedDone.push(resolve));
-    this.#tail = done;
+  /** Queues the operation; resolves once it is in LevelDB (or the write failed, which is reported). */
+  append(op: JournalOp): Promise<void> {
+    this.#unlogged.push(this.#logLine(op));
+    this.#queued.push(
+      op.type === "put"
+        ? { type: "put", sublevel: op.sublevel, key: op.key, value: op.json, valueEncoding: "utf8" }
+        : op,
+    );
+    this.#queuedDone ??= new Promise<void>((resolve) => {
+      this.#resolveQueued = resolve;
+    });
+    this.#tail = this.#queuedDone;
     if (!this.#writing && !this.#batchTimer) {
       // Unref'd: at exit, close() sends what waits; after a kill, the log has it.
       this.#batchTimer = setTimeout(() => this.#writeNow(), BATCH_DELAY_MS).unref();
     }
-    return done;
+    return this.#queuedDone;
   }
 
   /** Makes everything appended so far survive a crash of the bot: one write to the log, if anything is new. */
@@ -97,9 +114,9 @@ export class Journal {
     await Promise.resolve();
     while (this.#queued.length > 0) {
       const ops = this.#queued;
-      const done = this.#queuedDone;
+      const done = this.#resolveQueued;
       this.#queued = [];
-      this.#queuedDone = [];
+      this.#queuedDone = null;
       try {
         // biome-ignore lint/suspicious/noExplicitAny: abstract-level types ops per sublevel; ours span several.
         await this.#db.batch(ops as any);
@@ -107,18 +124,19 @@ export class Journal {
         // Nothing better to do than say so loudly: the bot keeps serving, the admin sees the cause.
         this.onError(err, ops.length);
       }
-      for (const resolve of done) resolve();
+      done();
     }
     this.#writing = null;
     // Everything logged is in LevelDB now (what is still unlogged is not in the file yet).
     if (this.#wal.bytes > CLEAR_LOG_AT_BYTES && this.#unlogged.length === 0) this.#wal.clear();
   }
 
-  #logged(op: JournalOp): LoggedOp {
-    const s = this.#nameOf(op.sublevel);
-    if (op.type === "del") return { t: "del", s, k: op.key };
-    return op.valueEncoding === "utf8"
-      ? { t: "put", s, k: op.key, v: op.value, u: true }
-      : { t: "put", s, k: op.key, v: op.value };
+  /**
+   * The operation as one line of the log (a LoggedOp in a list), made by hand so that the value's JSON
+   * goes in as it is, not serialised a second time.
+   */
+  #logLine(op: JournalOp): string {
+    const head = `[{"t":"${op.type}","s":${JSON.stringify(this.#nameOf(op.sublevel))},"k":${JSON.stringify(op.key)}`;
+    return op.type === "put" ? `${head},"v":${op.json}}]` : `${head}}]`;
   }
 }

@@ -67,12 +67,14 @@ export class Store {
   /** Applies what the write-ahead log still holds (the bot stopped before it reached LevelDB). */
   async #replay(pending: LoggedOp[]): Promise<void> {
     if (pending.length > 0) {
-      const ops = pending.map((op) => ({
-        type: op.t,
-        sublevel: this.sublevel(op.s as SublevelName),
-        key: op.k,
-        ...(op.t === "put" ? { value: op.v, ...(op.u ? { valueEncoding: "utf8" as const } : {}) } : {}),
-      }));
+      const ops = pending.map((op) => {
+        const sublevel = this.sublevel(op.s as SublevelName);
+        if (op.t === "del") return { type: "del", sublevel, key: op.k };
+        // The value as it was logged: JSON text already (older logs), or the value itself.
+        return op.u
+          ? { type: "put", sublevel, key: op.k, value: op.v, valueEncoding: "utf8" }
+          : { type: "put", sublevel, key: op.k, value: op.v };
+      });
       // biome-ignore lint/suspicious/noExplicitAny: operations across sublevels.
       await this.#db.batch(ops as any);
     }

@@ -6,7 +6,7 @@ export interface LoggedOp {
   s: string;
   k: string;
   v?: unknown;
-  /** The value is already JSON text (plugin stores). */
+  /** `v` is the value's JSON text as a string (how earlier builds logged plugin-store puts; still replayed). */
   u?: true;
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HistoryLog } from "../../src/history/history-log.js";
 import { PluginStore } from "../../src/plugins/plugin-store.js";
 import { Store } from "../../src/storage/store.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -21,7 +22,7 @@ describe("the journal (write-ahead log in front of LevelDB)", () => {
   it("writes what was appended to the log when made durable, and to LevelDB behind it", async () => {
     store = await Store.open(dir.path);
     const history = store.sublevel("history");
-    const written = store.journal.append({ type: "put", sublevel: history, key: "k1", value: { n: 1 } });
+    const written = store.journal.append({ type: "put", sublevel: history, key: "k1", json: '{"n":1}' });
     store.journal.durable();
     assert.deepEqual(JSON.parse(readFileSync(log(), "utf8")), [
       { t: "put", s: "history", k: "k1", v: { n: 1 } },
@@ -49,6 +50,31 @@ describe("the journal (write-ahead log in front of LevelDB)", () => {
       "the torn delete was never answered",
     );
     assert.equal(readFileSync(log(), "utf8"), "", "and the log is emptied");
+  });
+
+  it("replays the lines it writes itself, values exactly as they were set", async () => {
+    store = await Store.open(dir.path);
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 10_000, store.journal);
+    const value = { text: 'say "hi"\n\u2028 \u{1F600} \\', list: [1, null, true], nested: { a: "" } };
+    await s.set("k\u00e9y", value);
+    await new HistoryLog(store.sublevel("history"), store.journal).record("console:ada", "echo one", null);
+    store.journal.durable();
+    const logged = readFileSync(log(), "utf8");
+    await store.close();
+    // Another data dir whose LevelDB never got these: only the log has them.
+    const other = makeTempDir();
+    try {
+      appendFileSync(join(other.path, "journal.log"), logged);
+      store = await Store.open(other.path);
+      const again = new PluginStore(store.sublevel("plugin-store"), "p", 10_000, store.journal);
+      assert.deepEqual(await again.get("k\u00e9y"), value);
+      const history = new HistoryLog(store.sublevel("history"), store.journal);
+      assert.equal((await history.recent("console:ada", 1))[0]?.text, "echo one");
+      await store.close();
+      store = undefined;
+    } finally {
+      other.remove();
+    }
   });
 
   it("does not bring back a plugin's cleared store after a crash", async () => {
