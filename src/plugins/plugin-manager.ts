@@ -492,10 +492,11 @@ export class PluginManager {
       throw new PluginFailedError(
         `Plugin ${name} is not active${plugin.reason ? `: ${plugin.reason}` : ""}.`,
       );
-    const sandbox = await this.#liveSandbox(plugin);
+    // Running (nearly always): taken as it is, without an await.
+    const sandbox = plugin.sandbox?.isAlive ? plugin.sandbox : await this.#liveSandbox(plugin);
     const token = randomUUID();
     this.#calls.set(token, { plugin: name, call: { ctx, messages: 0 } });
-    // Sent as JSON (a copy): the guest never holds these objects.
+    // Sent as copies (strings, flags and JSON): the guest never holds these objects.
     const data: GuestCall = {
       token,
       args: ctx.args,
@@ -508,7 +509,6 @@ export class PluginManager {
       room: ctx.room,
       thread: ctx.thread,
       isDirect: ctx.isDirect,
-      config: plugin.config,
     };
     try {
       const result = await sandbox.call(exportName, data);
@@ -675,32 +675,38 @@ export class PluginManager {
         plugin.offMainThread = true;
       },
     };
-    return Sandbox.create(plugin.name, plugin.build.code, plugin.limits, matchPatterns(plugin), thread, {
-      plugin: plugin.name,
-      isLiveToken: (token) => this.#calls.get(token)?.plugin === plugin.name,
-      reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),
-      send: async (token, target, text) => this.#liveCall(token).ctx.send(target, limitText(text)),
-      store: {
-        peek: (key) => plugin.store.peek(key),
-        set: (key, value) => plugin.store.set(key, value),
-        delete: (key) => plugin.store.delete(key),
-        list: (prefix) => plugin.store.list(prefix),
+    return Sandbox.create(
+      plugin.name,
+      { code: plugin.build.code, config },
+      plugin.limits,
+      matchPatterns(plugin),
+      thread,
+      {
+        plugin: plugin.name,
+        isLiveToken: (token) => this.#calls.get(token)?.plugin === plugin.name,
+        reply: async (token, text) => this.#liveCall(token).ctx.reply(limitText(text)),
+        send: async (token, target, text) => this.#liveCall(token).ctx.send(target, limitText(text)),
+        store: {
+          peek: (key) => plugin.store.peek(key),
+          apply: (writes) => plugin.store.apply(writes),
+          list: (prefix) => plugin.store.list(prefix),
+        },
+        storeLimits: {
+          quotaBytes: plugin.store.quotaBytes,
+          maxValueBytes: MAX_VALUE_BYTES,
+          maxKeyLength: MAX_KEY_LENGTH,
+        },
+        http: (request) => pluginFetch(plugin.name, request, rules),
+        schedule: {
+          after: (token, ms, fn, data) =>
+            this.#timers(plugin, fn).after(plugin.name, fn, ms, data, this.#origin(token)),
+          every: (token, spec, fn, data) =>
+            this.#timers(plugin, fn).every(plugin.name, fn, spec, data, this.#origin(token)),
+          cancel: (_token, id) => this.#timers(plugin).cancel(plugin.name, id),
+        },
+        log: (level, message) => log[level](message),
       },
-      storeLimits: {
-        quotaBytes: plugin.store.quotaBytes,
-        maxValueBytes: MAX_VALUE_BYTES,
-        maxKeyLength: MAX_KEY_LENGTH,
-      },
-      http: (request) => pluginFetch(plugin.name, request, rules),
-      schedule: {
-        after: (token, ms, fn, data) =>
-          this.#timers(plugin, fn).after(plugin.name, fn, ms, data, this.#origin(token)),
-        every: (token, spec, fn, data) =>
-          this.#timers(plugin, fn).every(plugin.name, fn, spec, data, this.#origin(token)),
-        cancel: (_token, id) => this.#timers(plugin).cancel(plugin.name, id),
-      },
-      log: (level, message) => log[level](message),
-    });
+    );
   }
 
   /** The timer service, once the plugin may use it and `fn` is one of its exported functions. */

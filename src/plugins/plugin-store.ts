@@ -9,6 +9,9 @@ const MAX_LIST = 1000;
 /** Values kept in memory per plugin (most recently used): a plugin's hot keys never touch the disk to be read. */
 const CACHED_VALUES = 256;
 
+/** One write a sandbox hands over, its shape checked (host-api.ts): set a key to a value, or delete it. */
+export type StoreWrite = readonly ["s", string, unknown] | readonly ["d", string];
+
 /**
  * A plugin's own key-value space: explicit get/set of JSON values (so nothing is "mutated in place and
  * silently not saved"), under a total size quota. It outlives updates, reloads and restarts.
@@ -18,11 +21,16 @@ export class PluginStore {
   readonly #plugin: string;
   readonly #quotaBytes: number;
   readonly #journal: Journal;
-  #used: Promise<Map<string, number>> | undefined;
-  /** The sum of `#used`'s sizes, kept as they change. */
+  /** Each key's size as the quota counts it, once read from LevelDB (`#loadSizes`). */
+  #sizes: Map<string, number> | undefined;
+  #loading: Promise<Map<string, number>> | undefined;
+  /** The sum of `#sizes`, kept as they change. */
   #usedTotal = 0;
-  /** Recently used values (null: known to be absent), in least-recently-used order. */
-  readonly #cache = new Map<string, unknown>();
+  /**
+   * Recently used values as JSON text (null: known to be absent), in least-recently-used order: text,
+   * because that is what a sandbox asks for and what the journal writes.
+   */
+  readonly #cache = new Map<string, string | null>();
 
   constructor(db: JsonSublevel, plugin: string, quotaBytes: number, journal: Journal) {
     this.#db = db;
@@ -31,21 +39,11 @@ export class PluginStore {
     this.#journal = journal;
   }
 
-  /** The value, or null. Treat it as read-only: it may be the cached copy. */
+  /** The value, or null. */
   async get(key: string): Promise<unknown> {
     this.#checkKey(key);
-    if (this.#cache.has(key)) {
-      const value = this.#cache.get(key);
-      this.#cache.delete(key);
-      this.#cache.set(key, value);
-      return value;
-    }
-    await this.#journal.committed();
-    const value = (await this.#db.get(this.#key(key))) ?? null;
-    // A set() while this read was on its way is newer than what the disk said.
-    if (this.#cache.has(key)) return this.#cache.get(key);
-    this.#remember(key, value);
-    return value;
+    const json = await this.#json(key);
+    return json === null ? null : JSON.parse(json);
   }
 
   /**
@@ -53,41 +51,27 @@ export class PluginStore {
    * reply goes out, and in LevelDB with the next group commit.
    */
   async set(key: string, value: unknown): Promise<void> {
-    this.#checkKey(key);
-    if (value === undefined)
-      throw new UsageError(`store.set("${key}"): the value is undefined; use store.delete.`);
-    const json = JSON.stringify(value);
-    const size = Buffer.byteLength(json) + key.length;
-    if (size > MAX_VALUE_BYTES) {
-      throw new QuotaExceededError(
-        `Plugin ${this.#plugin}: the value for "${key}" is ${size} bytes; one value may hold ${MAX_VALUE_BYTES}.`,
-      );
-    }
-    const sizes = await this.#sizes();
-    const total = this.#usedTotal - (sizes.get(key) ?? 0) + size;
-    if (total > this.#quotaBytes) {
-      throw new QuotaExceededError(
-        `Plugin ${this.#plugin} is out of store space (quota ${this.#quotaBytes} bytes); delete keys it no longer needs.`,
-      );
-    }
-    sizes.set(key, size);
-    this.#usedTotal = total;
-    this.#remember(key, JSON.parse(json));
-    void this.#journal.append({
-      type: "put",
-      sublevel: this.#db,
-      key: this.#key(key),
-      json,
-    });
+    await this.#loadSizes();
+    this.#put(key, value);
   }
 
   async delete(key: string): Promise<void> {
-    this.#checkKey(key);
-    const sizes = await this.#sizes();
-    this.#usedTotal -= sizes.get(key) ?? 0;
-    sizes.delete(key);
-    this.#remember(key, null);
-    void this.#journal.append({ type: "del", sublevel: this.#db, key: this.#key(key) });
+    await this.#loadSizes();
+    this.#remove(key);
+  }
+
+  /**
+   * A sandbox's writes, in order, each checked as `set` and `delete` check it; a refused one throws, and
+   * those after it are not made. Done before it returns (undefined) once the sizes are known, as they
+   * are after the sandbox's first read; otherwise the promise says when.
+   */
+  apply(writes: readonly StoreWrite[]): Promise<void> | undefined {
+    if (this.#sizes === undefined) return this.#loadSizes().then(() => this.apply(writes));
+    for (const w of writes) {
+      if (w[0] === "s") this.#put(w[1], w[2]);
+      else this.#remove(w[1]);
+    }
+    return undefined;
   }
 
   /** Keys starting with `prefix`, sorted, at most 1000. */
@@ -122,7 +106,8 @@ export class PluginStore {
     this.#cache.clear();
     const base = `${this.#plugin}${SEP}`;
     await this.#db.clear({ gte: base, lt: `${base}\uffff` });
-    this.#used = undefined;
+    this.#sizes = undefined;
+    this.#loading = undefined;
   }
 
   get quotaBytes(): number {
@@ -130,7 +115,7 @@ export class PluginStore {
   }
 
   async usedBytes(): Promise<number> {
-    await this.#sizes();
+    await this.#loadSizes();
     return this.#usedTotal;
   }
 
@@ -140,34 +125,92 @@ export class PluginStore {
    */
   async peek(key: string): Promise<{ json: string | null; size: number; used: number }> {
     this.#checkKey(key);
-    const sizes = await this.#sizes();
+    const sizes = await this.#loadSizes();
     const size = sizes.get(key) ?? 0;
-    const json = size === 0 ? null : JSON.stringify(await this.get(key));
+    const json = size === 0 ? null : await this.#json(key);
     return { json, size, used: this.#usedTotal };
   }
 
-  #remember(key: string, value: unknown): void {
+  /** Sets a key; the sizes are loaded. */
+  #put(key: string, value: unknown): void {
+    this.#checkKey(key);
+    if (value === undefined)
+      throw new UsageError(`store.set("${key}"): the value is undefined; use store.delete.`);
+    const json = JSON.stringify(value);
+    const size = Buffer.byteLength(json) + key.length;
+    if (size > MAX_VALUE_BYTES) {
+      throw new QuotaExceededError(
+        `Plugin ${this.#plugin}: the value for "${key}" is ${size} bytes; one value may hold ${MAX_VALUE_BYTES}.`,
+      );
+    }
+    const sizes = this.#sizes as Map<string, number>;
+    const total = this.#usedTotal - (sizes.get(key) ?? 0) + size;
+    if (total > this.#quotaBytes) {
+      throw new QuotaExceededError(
+        `Plugin ${this.#plugin} is out of store space (quota ${this.#quotaBytes} bytes); delete keys it no longer needs.`,
+      );
+    }
+    sizes.set(key, size);
+    this.#usedTotal = total;
+    this.#remember(key, json);
+    void this.#journal.append({ type: "put", sublevel: this.#db, key: this.#key(key), json });
+  }
+
+  /** Deletes a key; the sizes are loaded. */
+  #remove(key: string): void {
+    this.#checkKey(key);
+    const sizes = this.#sizes as Map<string, number>;
+    this.#usedTotal -= sizes.get(key) ?? 0;
+    sizes.delete(key);
+    this.#remember(key, null);
+    void this.#journal.append({ type: "del", sublevel: this.#db, key: this.#key(key) });
+  }
+
+  /** The key's value as JSON text, or null. */
+  async #json(key: string): Promise<string | null> {
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) {
+      this.#remember(key, cached);
+      return cached;
+    }
+    await this.#journal.committed();
+    // As stored: JSON text, which is what the sandbox and the cache want.
+    const json =
+      ((await this.#db.get(this.#key(key), { valueEncoding: "utf8" })) as string | undefined) ?? null;
+    // A write while this read was on its way is newer than what the disk said.
+    const meanwhile = this.#cache.get(key);
+    if (meanwhile !== undefined) return meanwhile;
+    this.#remember(key, json);
+    return json;
+  }
+
+  #remember(key: string, json: string | null): void {
     this.#cache.delete(key);
-    this.#cache.set(key, value);
+    this.#cache.set(key, json);
     if (this.#cache.size > CACHED_VALUES) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
-  #sizes(): Promise<Map<string, number>> {
-    this.#used ??= (async () => {
+  #loadSizes(): Promise<Map<string, number>> {
+    this.#loading ??= (async () => {
       await this.#journal.committed();
       const sizes = new Map<string, number>();
       const base = `${this.#plugin}${SEP}`;
       let total = 0;
-      for await (const [k, v] of this.#db.iterator({ gte: base, lt: `${base}\uffff` })) {
+      for await (const [k, json] of this.#db.iterator({
+        gte: base,
+        lt: `${base}\uffff`,
+        valueEncoding: "utf8",
+      })) {
         const key = (k as string).slice(base.length);
-        const size = Buffer.byteLength(JSON.stringify(v)) + key.length;
+        const size = Buffer.byteLength(json as string) + key.length;
         sizes.set(key, size);
         total += size;
       }
       this.#usedTotal = total;
+      this.#sizes = sizes;
       return sizes;
     })();
-    return this.#used;
+    return this.#loading;
   }
 
   #checkKey(key: string): void {

@@ -5,15 +5,16 @@
  * The guest numbers each batch of writes it hands over (1, 2, …) and reports them as `"N json"`, or
  * as `"N"` when it has nothing new: "everything up to batch N". Reports come back with a call's result
  * and whenever the host takes the writes before answering an operation, and may arrive out of order
- * (a result is read a few microtasks after it was made). Batches are written strictly in number order;
- * `settle` resolves once everything its report covers is written, which is what a reply or an
- * operation waits for.
+ * (a result is read a few microtasks after it was made). Batches are written strictly in number order:
+ * at once when nothing before them waits and the store can (it can once it knows its sizes), and then
+ * `settle` answers undefined, so a command's reply waits for nothing; otherwise `settle` resolves once
+ * everything its report covers is written, which is what a reply or an operation waits for.
  *
  * Reports are guest output, trusted for nothing: a malformed one, or a number seen twice, fails like
  * a write the store refuses.
  */
 export class GuestWrites {
-  readonly #write: (json: string) => Promise<void>;
+  readonly #write: (json: string) => Promise<void> | undefined;
   #queuedThrough = 0;
   #writtenThrough = 0;
   readonly #held = new Map<number, string>();
@@ -23,16 +24,20 @@ export class GuestWrites {
   /** A write was refused: what came after it is not written (the plugin never had that state). */
   #refused = false;
 
-  /** `write` writes one batch (its JSON) through the store; a rejection ends everything with `fail`. */
-  constructor(write: (json: string) => Promise<void>) {
+  /**
+   * `write` writes one batch (its JSON) through the store, at once (undefined) or later (a promise); a
+   * throw or a rejection ends everything with `fail`.
+   */
+  constructor(write: (json: string) => Promise<void> | undefined) {
     this.#write = write;
   }
 
   /**
-   * Takes a report; resolves once every batch up to its number is written, rejects if one was refused.
-   * `mayWrite` false: a report with a batch is refused.
+   * Takes a report: undefined when every batch up to its number is written, else a promise that
+   * resolves once they are, and rejects if one was refused. `mayWrite` false: a report with a batch is
+   * refused.
    */
-  settle(report: unknown, mayWrite = true): Promise<void> {
+  settle(report: unknown, mayWrite = true): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure);
     const text = typeof report === "string" ? report : "";
     const space = text.indexOf(" ");
@@ -45,8 +50,10 @@ export class GuestWrites {
         return this.#refuse(new TypeError(`its store writes numbered ${upTo} came twice`));
       this.#held.set(upTo, text.slice(space + 1));
       this.#queueHeld();
+      // Refused just now, by the store.
+      if (this.#failure) return Promise.reject(this.#failure);
     }
-    if (upTo <= this.#writtenThrough) return Promise.resolve();
+    if (upTo <= this.#writtenThrough) return undefined;
     return new Promise((resolve, reject) => this.#waiting.push({ upTo, resolve, reject }));
   }
 
@@ -66,29 +73,52 @@ export class GuestWrites {
     return Promise.reject(this.#failure);
   }
 
-  /** Queues the held batches that come next in number order. */
+  /** Queues the held batches that come next in number order; writes at once what nothing waits before. */
   #queueHeld(): void {
     for (;;) {
       const json = this.#held.get(this.#queuedThrough + 1);
       if (json === undefined) return;
       const seq = ++this.#queuedThrough;
       this.#held.delete(seq);
-      this.#writing = this.#writing.then(async () => {
-        if (this.#refused) return;
-        try {
-          await this.#write(json);
-        } catch (err) {
-          this.#refused = true;
-          this.fail(err as Error);
-          return;
-        }
-        this.#writtenThrough = seq;
-        this.#waiting = this.#waiting.filter((w) => {
-          if (w.upTo > seq) return true;
-          w.resolve();
-          return false;
-        });
-      });
+      this.#writing =
+        seq === this.#writtenThrough + 1
+          ? (this.#writeBatch(json, seq) ?? this.#writing)
+          : this.#writing.then(() => this.#writeBatch(json, seq));
     }
+  }
+
+  /** Writes batch `seq`: undefined when it is written (or refused) already, else when it will be. */
+  #writeBatch(json: string, seq: number): Promise<void> | undefined {
+    if (this.#refused) return undefined;
+    let writing: Promise<void> | undefined;
+    try {
+      writing = this.#write(json);
+    } catch (err) {
+      this.#refuseWrite(err);
+      return undefined;
+    }
+    if (writing === undefined) {
+      this.#written(seq);
+      return undefined;
+    }
+    return writing.then(
+      () => this.#written(seq),
+      (err: unknown) => this.#refuseWrite(err),
+    );
+  }
+
+  #written(seq: number): void {
+    this.#writtenThrough = seq;
+    if (this.#waiting.length === 0) return;
+    this.#waiting = this.#waiting.filter((w) => {
+      if (w.upTo > seq) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  #refuseWrite(err: unknown): void {
+    this.#refused = true;
+    this.fail(err as Error);
   }
 }

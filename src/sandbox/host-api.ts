@@ -5,9 +5,10 @@
  * numbered reports of guest-writes.ts, and the result prefix in `Sandbox.call`.
  *
  * Rules it keeps:
- * - Only JSON strings cross the boundary, both ways: the guest never holds a host object, so it cannot
- *   reach the host through prototypes. The one isolated-vm Reference lives in the bootstrap's closure,
- *   out of reach of plugin code (which runs after it, in the same isolate but another scope).
+ * - Only primitives (strings, numbers, booleans, null) and JSON text cross the boundary, both ways:
+ *   the guest never holds a host object, so it cannot reach the host through prototypes. The one
+ *   isolated-vm Reference lives in the bootstrap's closure, out of reach of plugin code (which runs
+ *   after it, in the same isolate but another scope).
  * - Every operation names a call token the host issued; a token from a finished call or another
  *   plugin is refused. Capabilities are checked here, on the host, never trusted from the guest.
  * - A plugin's `@match` regular expressions are plugin code: they run in its isolate (`__errandMatch`
@@ -15,6 +16,7 @@
  *   host reads only the copied result (`readMatches`), and checks its shape.
  */
 import { PermissionDeniedError } from "../errors.js";
+import type { StoreWrite } from "../plugins/plugin-store.js";
 import { GUEST_STORE } from "./guest-store.js";
 import type { HttpRequest, HttpResponse } from "./plugin-http.js";
 
@@ -24,7 +26,8 @@ export const MAX_OPS_PER_CALL = 10_000;
 /**
  * Guest code, run once per isolate before the plugin's own script. `$0` is the host Reference; `$1` is a
  * copy of the plugin's `@match` patterns (`{ source, flags }`), compiled here before plugin code runs;
- * `$2` the store's limits (see guest-store.ts).
+ * `$2` the store's limits (see guest-store.ts); `$3` the plugin's config, frozen here once for every
+ * call (a sandbox lives as long as its config: a new config starts a new one).
  */
 export const GUEST_BOOTSTRAP = `
 const hostRef = $0;
@@ -88,6 +91,7 @@ const deepFreeze = (v) => {
   }
   return v;
 };
+const pluginConfig = deepFreeze($3);
 // Log lines want no answer (id 0). A context kept past its call logs nothing (console.* logs as
 // "load", outside any call).
 const log = (token, level, m) => {
@@ -148,21 +152,30 @@ globalThis.__errandMatch = (text) => {
   }
   return stringify(found);
 };
-globalThis.__errandCall = async (exportName, callJson) => {
-  const call = parse(callJson);
-  const token = call.token;
+// A call arrives as strings and flags, not as one JSON text: parsing that in the isolate, cold between
+// two commands, cost more than the rest of a small command. The lists come as JSON ("[]" and "{}",
+// the most common, are not parsed); positionalJson "" means the same as args (no key=value options).
+const EMPTY_LIST = freeze([]);
+const NO_OPTIONS = freeze({});
+globalThis.__errandCall = async (
+  exportName, token, text, userId, userName, room, thread, isDirect, raw, argsJson, positionalJson, optionsJson, matchJson,
+) => {
+  const args = argsJson === "[]" ? EMPTY_LIST : freeze(parse(argsJson));
+  const positional = positionalJson === "" ? args : parse(positionalJson);
   const ctx = freeze({
-    args: freeze(call.args),
-    options: freeze(call.options),
-    text: call.text,
-    match: freeze(call.match),
-    user: freeze(call.user),
-    room: call.room,
-    thread: call.thread,
-    isDirect: call.isDirect,
-    config: deepFreeze(call.config),
+    args,
+    options: optionsJson === "{}" ? NO_OPTIONS : freeze(parse(optionsJson)),
+    text,
+    match: matchJson === "[]" ? EMPTY_LIST : freeze(parse(matchJson)),
+    user: freeze({ id: userId, name: userName }),
+    room,
+    thread,
+    isDirect,
+    config: pluginConfig,
     reply: (text) => host("reply", token, { text: toText(text) }),
     send: (target, text) => host("send", token, { target: toText(target), text: toText(text) }),
+    // Made for every call, though most use one of them or none: accessors that made them on demand
+    // cost more (V8 builds an object literal with accessors at run time).
     store: store(token),
     http: http(token),
     schedule: schedule(token),
@@ -171,7 +184,7 @@ globalThis.__errandCall = async (exportName, callJson) => {
   liveCalls[token] = true;
   let result;
   try {
-    result = await exportsOf[exportName](ctx, ...call.positional);
+    result = await exportsOf[exportName](ctx, ...positional);
   } finally {
     // Store operations it started and did not wait for still belong to it (see guest-store.ts).
     // Checked again after each wait, and the deletes follow at once: nothing can start in between.
@@ -180,7 +193,7 @@ globalThis.__errandCall = async (exportName, callJson) => {
     forgetOps(token);
   }
   let out;
-  if (call.raw) out = stringify(result === undefined ? null : result);
+  if (raw) out = stringify(result === undefined ? null : result);
   else if (result === undefined || result === null) out = stringify(null);
   else if (typeof result === "string") out = stringify(result);
   else if (isArray(result)) out = stringify(result.map(toText));
@@ -197,8 +210,8 @@ export interface GuestServices {
   send(token: string, target: string, text: string): Promise<void>;
   store: {
     peek(key: string): Promise<{ json: string | null; size: number; used: number }>;
-    set(key: string, value: unknown): Promise<void>;
-    delete(key: string): Promise<void>;
+    /** Makes the writes in order (see PluginStore.apply): undefined when they are made already. */
+    apply(writes: readonly StoreWrite[]): Promise<void> | undefined;
     list(prefix: string): Promise<string[]>;
   };
   /** What the guest checks its writes against before the host checks them again. */
@@ -269,19 +282,22 @@ export async function handleGuestCall(
 
 /**
  * Writes one batch of the guest's store writes (see guest-store.ts) through the plugin's store, in
- * order. Untrusted: anything but `["s", key, value]` or `["d", key]` is refused, and the store checks
- * each write again.
+ * order. Untrusted: unless every one is `["s", key, value]` or `["d", key]`, none is made; the store
+ * checks each write again. Returns undefined when the writes are made already (see PluginStore.apply).
  */
-export async function applyStoreWrites(services: GuestServices, json: string): Promise<void> {
+export function applyStoreWrites(services: GuestServices, json: string): Promise<void> | undefined {
   const writes: unknown = JSON.parse(json);
   if (!Array.isArray(writes)) throw new TypeError("its store writes are not a list");
-  for (const w of writes) {
-    if (Array.isArray(w) && w[0] === "s" && typeof w[1] === "string" && w.length === 3)
-      await services.store.set(w[1], w[2]);
-    else if (Array.isArray(w) && w[0] === "d" && typeof w[1] === "string" && w.length === 2)
-      await services.store.delete(w[1]);
-    else throw new TypeError("its store writes are not writes");
-  }
+  if (!writes.every(isStoreWrite)) throw new TypeError("its store writes are not writes");
+  return services.store.apply(writes);
+}
+
+function isStoreWrite(w: unknown): w is StoreWrite {
+  return (
+    Array.isArray(w) &&
+    typeof w[1] === "string" &&
+    ((w[0] === "s" && w.length === 3) || (w[0] === "d" && w.length === 2))
+  );
 }
 
 function parseArgs(json: string): Record<string, unknown> {

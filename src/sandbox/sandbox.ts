@@ -28,7 +28,6 @@ export interface GuestCall {
   room: string | null;
   thread: string | null;
   isDirect: boolean;
-  config: Readonly<Record<string, unknown>>;
 }
 
 /** Whether a new sandbox starts on the bot's thread, and whom to tell when it moves off for good. */
@@ -122,12 +121,12 @@ export class Sandbox {
   }
 
   /**
-   * Creates the isolate, runs the bootstrap (which compiles the `@match` patterns there), then the
-   * plugin's script (under the same limits).
+   * Creates the isolate, runs the bootstrap (which compiles the `@match` patterns there and freezes the
+   * config, every call's `ctx.config`), then the plugin's script (under the same limits).
    */
   static async create(
     plugin: string,
-    code: string,
+    { code, config }: { code: string; config: Readonly<Record<string, unknown>> },
     limits: PluginLimits,
     patterns: readonly MatchPattern[],
     thread: MainThreadPolicy,
@@ -158,6 +157,7 @@ export class Sandbox {
         hostFn,
         new IVM.ExternalCopy(sources).copyInto(),
         new IVM.ExternalCopy(storeLimits).copyInto(),
+        new IVM.ExternalCopy(config).copyInto(),
       ]);
       // Taken before plugin code runs, so the plugin cannot swap them.
       const init = (await context.global.get("__errandInit", { reference: true })) as ivm.Reference;
@@ -222,8 +222,25 @@ export class Sandbox {
     watchCall(watch);
     this.#calls.set(data.token, watch);
     try {
-      // Strings cross as they are (primitives need no copy); the guest answers with a JSON string.
-      const args = [exportName, JSON.stringify(data)];
+      // Primitives cross as they are, the lists as JSON (see __errandCall); the guest answers with a
+      // JSON string.
+      const argsJson = JSON.stringify(data.args);
+      const positionalJson = JSON.stringify(data.positional);
+      const args = [
+        exportName,
+        data.token,
+        data.text,
+        data.user.id,
+        data.user.name,
+        data.room,
+        data.thread,
+        data.isDirect,
+        data.raw,
+        argsJson,
+        positionalJson === argsJson ? "" : positionalJson,
+        JSON.stringify(data.options),
+        JSON.stringify(data.match),
+      ];
       const options = { timeout: this.#limits.timeoutMs, result: { promise: true } } as const;
       const run = (
         this.#onMainThread
@@ -232,7 +249,9 @@ export class Sandbox {
       ) as Promise<string>;
       const out = await Promise.race([run, watchdog]);
       const newline = out.indexOf("\n");
-      await this.#settleWrites(newline === -1 ? "" : out.slice(0, newline));
+      // Written already, most often (see guest-writes.ts): then the reply waits for nothing more.
+      const settling = this.#settleWrites(newline === -1 ? "" : out.slice(0, newline));
+      if (settling) await settling;
       return JSON.parse(out.slice(newline + 1)) as unknown;
     } catch (err) {
       if (err instanceof PluginLimitError || err instanceof PluginFailedError) throw err;
@@ -335,15 +354,16 @@ export class Sandbox {
     } catch (err) {
       return Promise.reject(failed(err));
     }
-    return this.#settleWrites(report, mayWrite());
+    return this.#settleWrites(report, mayWrite()) ?? Promise.resolve();
   }
 
   /**
-   * Waits for the writes a report covers. Writes the store refuses (only a plugin that tampered with
-   * its own realm can make them) stop the sandbox, so its next start knows the store as it is.
+   * Waits for the writes a report covers (undefined: written already). Writes the store refuses (only a
+   * plugin that tampered with its own realm can make them) stop the sandbox, so its next start knows the
+   * store as it is.
    */
-  #settleWrites(report: unknown, mayWrite = true): Promise<void> {
-    return this.#writes.settle(report, mayWrite).catch((err: Error) => {
+  #settleWrites(report: unknown, mayWrite = true): Promise<void> | undefined {
+    return this.#writes.settle(report, mayWrite)?.catch((err: Error) => {
       if (err instanceof PluginFailedError) throw err;
       throw this.#stopOverWrites(`its store writes were refused (${err.message})`, err);
     });

@@ -53,4 +53,38 @@ describe("PluginStore", () => {
     await assert.rejects(s.set("k".repeat(300), 1), /keys are 1 to 256/);
     await assert.rejects(s.set("k", undefined), /use store\.delete/);
   });
+
+  it("applies a sandbox's writes at once when it knows its sizes, and later when it must read them first", async () => {
+    await new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal).set(
+      "old",
+      "x".repeat(100),
+    );
+    const s = new PluginStore(store.sublevel("plugin-store"), "p", 1000, store.journal);
+    const first = s.apply([["s", "a", 1]]);
+    assert.ok(first instanceof Promise, "a fresh store reads its sizes first");
+    await first;
+    assert.equal(await s.get("a"), 1);
+    assert.equal(
+      s.apply([
+        ["s", "b", { n: 2 }],
+        ["d", "a"],
+      ]),
+      undefined,
+      "then it writes at once",
+    );
+    assert.deepEqual(await s.get("b"), { n: 2 });
+    assert.equal(await s.get("a"), null);
+    assert.equal(await s.usedBytes(), 105 + 8, "what was stored before counts too");
+    assert.throws(
+      () =>
+        s.apply([
+          ["s", "c", 3],
+          ["s", "big", "y".repeat(900)],
+          ["s", "d", 4],
+        ]),
+      (err: Error & { code?: string }) => err.code === ErrorCode.QuotaExceeded,
+    );
+    assert.equal(await s.get("c"), 3, "writes before the refused one are made");
+    assert.equal(await s.get("d"), null, "and none after it");
+  });
 });
