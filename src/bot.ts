@@ -35,6 +35,7 @@ import { redactSecrets } from "./security/redact.js";
 import { qualifyUser } from "./security/user-id.js";
 import { DurableBackend } from "./storage/durable-backend.js";
 import { Store } from "./storage/store.js";
+import { lazy } from "./util/lazy.js";
 
 /** The stores a bot opens before it can be built. */
 interface OpenedStores {
@@ -279,7 +280,8 @@ export class Bot {
 
   /** A webhook has no conversation: it can post to rooms and users, not reply. */
   #webhookContext(plugin: string): Context {
-    const log = this.#log.child({ plugin, webhook: true });
+    // Made when first used, which few webhooks do: a child logger per request cost more than the rest.
+    const log = lazy(() => this.#log.child({ plugin, webhook: true }));
     return {
       args: [],
       options: {},
@@ -292,7 +294,7 @@ export class Bot {
         throw new UsageError('A webhook has no conversation to reply to; post with ctx.send("#room", text).');
       },
       send: (target, text) => this.#backend.send(target, text),
-      log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+      log: { info: (m) => log().info(m), warn: (m) => log().warn(m), error: (m) => log().error(m) },
     };
   }
 

@@ -20,7 +20,9 @@ const pad = (n: number) => n.toString().padStart(12, "0");
 export class HistoryLog {
   readonly #db: JsonSublevel;
   readonly #journal: Journal;
-  readonly #lastNumber = new Map<string, Promise<number>>();
+  /** Each user's last number, once read from LevelDB (`#load`). */
+  readonly #lastNumber = new Map<string, number>();
+  readonly #loading = new Map<string, Promise<void>>();
 
   constructor(db: JsonSublevel, journal: Journal) {
     this.#db = db;
@@ -32,10 +34,10 @@ export class HistoryLog {
    * the next group commit. Reads below wait for what was queued before them.
    */
   async record(userId: string, text: string, room: string | null): Promise<HistoryEntry> {
-    // Chained per user so that two commands in flight never take the same number.
-    const next = this.#currentNumber(userId).then((n) => n + 1);
-    this.#lastNumber.set(userId, next);
-    const n = await next;
+    if (!this.#lastNumber.has(userId)) await this.#load(userId);
+    // Taken and counted without a wait in between, so two commands in flight never share a number.
+    const n = (this.#lastNumber.get(userId) ?? 0) + 1;
+    this.#lastNumber.set(userId, n);
     const entry: HistoryEntry = { n, text, room, at: new Date().toISOString() };
     void this.#journal.append({
       type: "put",
@@ -61,13 +63,18 @@ export class HistoryLog {
     return (await this.#db.get(`${userId}${SEP}${pad(n)}`)) as HistoryEntry | undefined;
   }
 
-  #currentNumber(userId: string): Promise<number> {
-    let current = this.#lastNumber.get(userId);
-    if (!current) {
-      current = this.recent(userId, 1).then((e) => e[0]?.n ?? 0);
-      this.#lastNumber.set(userId, current);
+  /** Reads the user's last number, once however many commands ask at the same time. */
+  #load(userId: string): Promise<void> {
+    let loading = this.#loading.get(userId);
+    if (!loading) {
+      loading = this.recent(userId, 1)
+        .then((e) => {
+          this.#lastNumber.set(userId, e[0]?.n ?? 0);
+        })
+        .finally(() => this.#loading.delete(userId));
+      this.#loading.set(userId, loading);
     }
-    return current;
+    return loading;
   }
 
   #range(userId: string) {
