@@ -88,14 +88,16 @@ export class Bot {
     this.config = config;
     // Everything posted passes through these two: no reply, post or webhook message carries a secret
     // value, and nothing is said before the records of what caused it are durable.
-    const durable = new DurableBackend(
-      chat,
-      () => store.journal.durable(),
-      (err) => log.error({ err }, "could not write the journal: this answer is not recorded"),
-    );
+    const durable = new DurableBackend(chat, () => store.journal.durable());
     const backend = new MaskingBackend(durable, () => this.plugins.secretValues());
-    store.journal.onError = (err, operations) =>
-      log.error({ err, operations }, "could not write to the database");
+    // Said loudly; the bot keeps answering (a full disk must not silence it) and can still stop cleanly.
+    store.journal.onError = (err, failed, operations) =>
+      failed === "log"
+        ? log.error(
+            { err, operations },
+            "could not write the journal: these answers are not safe from a crash until the database has them",
+          )
+        : log.error({ err, operations }, "could not write to the database");
     setLogMask(log, (line) => maskSecretValues(line, this.plugins.secretValues()));
     this.#backend = backend;
     this.#store = store;

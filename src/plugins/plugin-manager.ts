@@ -31,7 +31,7 @@ import {
   type PluginPermissions,
 } from "./manifest.js";
 import { missingRequired, secretPaths, validatePluginConfig } from "./plugin-config.js";
-import { MAX_KEY_LENGTH, MAX_VALUE_BYTES, PluginStore } from "./plugin-store.js";
+import { PluginStore } from "./plugin-store.js";
 
 export type PluginStatus = "active" | "inactive" | "needs-config" | "waiting-approval" | "failed";
 
@@ -691,11 +691,7 @@ export class PluginManager {
           apply: (writes) => plugin.store.apply(writes),
           list: (prefix) => plugin.store.list(prefix),
         },
-        storeLimits: {
-          quotaBytes: plugin.store.quotaBytes,
-          maxValueBytes: MAX_VALUE_BYTES,
-          maxKeyLength: MAX_KEY_LENGTH,
-        },
+        storeLimits: plugin.store.limits,
         http: (request) => pluginFetch(plugin.name, request, rules),
         schedule: {
           after: (token, ms, fn, data) =>

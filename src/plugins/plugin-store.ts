@@ -114,6 +114,11 @@ export class PluginStore {
     return this.#quotaBytes;
   }
 
+  /** What it checks each write against (a sandbox checks its writes against the same, first). */
+  get limits(): { quotaBytes: number; maxValueBytes: number; maxKeyLength: number } {
+    return { quotaBytes: this.#quotaBytes, maxValueBytes: MAX_VALUE_BYTES, maxKeyLength: MAX_KEY_LENGTH };
+  }
+
   async usedBytes(): Promise<number> {
     await this.#loadSizes();
     return this.#usedTotal;

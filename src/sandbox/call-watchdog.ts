@@ -1,18 +1,9 @@
-import type { PluginLimitError } from "../errors.js";
-
 const WATCHDOG_INTERVAL_MS = 20;
 
 /** A sandbox call in flight, as the watchdog sees it. */
 export interface WatchedCall {
   /** Checks the call against its limits: called every 20 ms while it runs. */
   check(now: number): void;
-  cpuStart: bigint;
-  /** CPU its stretches of code took on the bot's thread. */
-  mainThreadCpu: bigint;
-  /** Host operations it asked for. */
-  operations: number;
-  wallDeadline: number;
-  stop(err: PluginLimitError): void;
 }
 
 /**

@@ -15,10 +15,10 @@
  * - This isolate is the only writer of the plugin's store while it runs, so what it knows stays true;
  *   it forgets everything when it knows too much, and asks again.
  *
- * Uses from the bootstrap: `host`, `liveCalls`, `finished`, `pluginError`, `create`, `freeze`, `apply`,
- * `parse`, `stringify`, `toText`, `GuestPromise`, `promiseThen`, `ignore`, and `$2`
- * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`). Gives it: `store(token)`, `storeOps` and
- * `settleStoreOps` (a call ends once its store operations settled), and `takeWrites`.
+ * Uses from the bootstrap: `host`, `liveCalls`, `finished`, `pluginError`, `create`, `freeze`, `parse`,
+ * `stringify`, `toText`, `GuestPromise`, and `$2`
+ * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`). Gives it: `store(token)`, `storeOps` (a
+ * call ends once its store operations settled), and `takeWrites`.
  */
 /** Bytes as the host's Buffer.byteLength counts them, in guest code: a lone surrogate is 3 (its replacement). */
 export const GUEST_UTF8_LENGTH = `(s) => {
@@ -56,12 +56,6 @@ const track = (token, promise) => {
   if (ops === undefined) storeOps[token] = [promise];
   else ops[ops.length] = promise;
   return promise;
-};
-const settleStoreOps = async (token) => {
-  for (let ops = storeOps[token]; ops !== undefined; ops = storeOps[token]) {
-    delete storeOps[token];
-    for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
-  }
 };
 const checkKey = (key) => {
   if (key.length === 0 || key.length > storeLimits.maxKeyLength || key.indexOf("\\u0000") !== -1)

@@ -188,7 +188,10 @@ globalThis.__errandCall = async (
   } finally {
     // Store operations it started and did not wait for still belong to it (see guest-store.ts).
     // Checked again after each wait, and the deletes follow at once: nothing can start in between.
-    while (storeOps[token] !== undefined) await settleStoreOps(token);
+    for (let ops = storeOps[token]; ops !== undefined; ops = storeOps[token]) {
+      delete storeOps[token];
+      for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
+    }
     delete liveCalls[token];
     forgetOps(token);
   }

@@ -49,6 +49,17 @@ export interface PatternMatch {
   groups: string[];
 }
 
+/** A call in flight: what the watchdog checks, and what the sandbox counts for it. */
+interface RunningCall extends WatchedCall {
+  cpuStart: bigint;
+  /** CPU its stretches of code took on the bot's thread. */
+  mainThreadCpu: bigint;
+  /** Host operations it asked for. */
+  operations: number;
+  wallDeadline: number;
+  stop(err: PluginLimitError): void;
+}
+
 /** Log lines one call may write; a flood beyond is dropped (with one warning), not written line by line. */
 const MAX_LOG_LINES_PER_CALL = 100;
 /**
@@ -90,7 +101,7 @@ export class Sandbox {
   readonly #writes: GuestWrites;
   readonly #movedOff: () => void;
   /** Calls not finished, by token: only while one runs may the guest write to the store. */
-  readonly #calls = new Map<string, WatchedCall>();
+  readonly #calls = new Map<string, RunningCall>();
   readonly #operations = new OperationQueue();
   /** Log lines written per call token, while the call runs. */
   readonly #logLines = new Map<string, number>();
@@ -211,7 +222,7 @@ export class Sandbox {
     const watchdog = new Promise<never>((_, reject) => {
       stopped = reject;
     });
-    const watch: WatchedCall = {
+    const watch: RunningCall = {
       check: (now) => this.#checkCall(watch, now),
       cpuStart: this.#isolate.cpuTime,
       mainThreadCpu: 0n,
@@ -335,26 +346,27 @@ export class Sandbox {
   takeWrites(): Promise<void> {
     if (this.#isolate.isDisposed) return Promise.resolve();
     const options = { timeout: this.#limits.timeoutMs };
-    // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
-    const mayWrite = () => this.#calls.size > 0;
-    // A taking that failed may have lost a numbered batch, and every later one would wait for it.
-    const failed = (err: unknown): PluginFailedError =>
-      // Stopped meanwhile (reload, shutdown, a limit): not the plugin's doing.
-      this.#isolate.isDisposed
-        ? new PluginFailedError(`Plugin ${this.#plugin} is not running.`, { cause: err })
-        : this.#stopOverWrites("its store writes could not be taken", err);
     let report: unknown;
     try {
       if (!this.#onMainThread)
         return this.#takeWrites.apply(undefined, [], options).then(
-          (r) => this.#settleWrites(r, mayWrite()),
-          (err: unknown) => Promise.reject(failed(err)),
+          (r) => this.#settleWrites(r, this.#calls.size > 0),
+          (err: unknown) => Promise.reject(this.#takingFailed(err)),
         );
       report = this.#onThisThread(() => this.#takeWrites.applySync(undefined, [], options));
     } catch (err) {
-      return Promise.reject(failed(err));
+      return Promise.reject(this.#takingFailed(err));
     }
-    return this.#settleWrites(report, mayWrite()) ?? Promise.resolve();
+    // Writes while none of its calls runs can only come from a plugin that tampered with its realm.
+    return this.#settleWrites(report, this.#calls.size > 0) ?? Promise.resolve();
+  }
+
+  /** A taking that failed may have lost a numbered batch, and every later one would wait for it. */
+  #takingFailed(err: unknown): PluginFailedError {
+    // Stopped meanwhile (reload, shutdown, a limit): not the plugin's doing.
+    return this.#isolate.isDisposed
+      ? new PluginFailedError(`Plugin ${this.#plugin} is not running.`, { cause: err })
+      : this.#stopOverWrites("its store writes could not be taken", err);
   }
 
   /**
@@ -379,7 +391,7 @@ export class Sandbox {
    * whose code took more than 10 ms there, in one stretch or many, sends the plugin to isolated-vm's
    * threads. (A call that only waits long, meanwhile others run, is not counted against.)
    */
-  #onThisThread<T>(run: () => T, call?: WatchedCall): T {
+  #onThisThread<T>(run: () => T, call?: RunningCall): T {
     const cpuBefore = this.#isolate.cpuTime;
     try {
       return run();
@@ -413,7 +425,7 @@ export class Sandbox {
   }
 
   /** The watchdog's check of one call: over its CPU or wall-clock limit, the isolate is stopped. */
-  #checkCall(call: WatchedCall, now: number): void {
+  #checkCall(call: RunningCall, now: number): void {
     if (this.#isolate.isDisposed) return;
     const cpuMs = Number(this.#isolate.cpuTime - call.cpuStart) / 1e6;
     if (cpuMs > this.#limits.timeoutMs) this.#stop(`it used more than ${this.#limits.timeoutMs} ms of CPU`);

@@ -7,36 +7,26 @@ import { ForwardingBackend } from "../backends/forwarding-backend.js";
  * answered command is never lost to a crash. (One synchronous write, no waiting for LevelDB.)
  */
 export class DurableBackend extends ForwardingBackend {
+  /** Does not throw: a full disk is the journal's to report (see Journal.durable). */
   readonly #durable: () => void;
-  readonly #onError: (err: unknown) => void;
 
   /** The inner backend calls durable() itself right before it writes anything out (the console on a pipe). */
   readonly #innerMakesDurable: boolean;
 
-  constructor(inner: Backend, durable: () => void, onError: (err: unknown) => void) {
+  constructor(inner: Backend, durable: () => void) {
     super(inner);
     this.#durable = durable;
-    this.#onError = onError;
-    inner.deferOutput?.(() => this.#makeDurable());
+    inner.deferOutput?.(durable);
     this.#innerMakesDurable = inner.deferOutput !== undefined;
   }
 
   override reply(to: IncomingMessage, text: string): Promise<void> {
-    if (!this.#innerMakesDurable) this.#makeDurable();
+    if (!this.#innerMakesDurable) this.#durable();
     return this.inner.reply(to, text);
   }
 
   override send(target: string, text: string): Promise<void> {
-    if (!this.#innerMakesDurable) this.#makeDurable();
+    if (!this.#innerMakesDurable) this.#durable();
     return this.inner.send(target, text);
-  }
-
-  /** A full disk must not silence the bot: the failure is logged loudly and the answer still goes out. */
-  #makeDurable(): void {
-    try {
-      this.#durable();
-    } catch (err) {
-      this.#onError(err);
-    }
   }
 }

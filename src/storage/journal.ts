@@ -1,6 +1,6 @@
 import type { Level } from "level";
 import type { JsonSublevel } from "./store.js";
-import type { WriteAheadLog } from "./write-ahead-log.js";
+import type { LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
 
 /**
  * One record for the journal. A put carries its value as JSON text, serialised once by whoever makes
@@ -47,9 +47,14 @@ export class Journal {
   #batchTimer: NodeJS.Timeout | undefined;
   /** Resolves when everything appended so far is in LevelDB. */
   #tail: Promise<void> = Promise.resolve();
-  /** Where a failed write is reported (the bot points it at its log). */
-  onError: (err: unknown, operations: number) => void = (err) => {
-    process.stderr.write(`errand: could not write to the database: ${(err as Error).message}\n`);
+  /**
+   * Where a failed write is reported (the bot points it at its log): to the write-ahead log (`"log"`, a
+   * full disk, say) or to LevelDB (`"database"`). Neither stops the bot, nor its shutdown.
+   */
+  onError: (err: unknown, failed: "log" | "database", operations: number) => void = (err, failed) => {
+    process.stderr.write(
+      `errand: could not write to the ${failed === "log" ? "journal" : "database"}: ${(err as Error).message}\n`,
+    );
   };
 
   constructor(db: Level<string, unknown>, wal: WriteAheadLog, nameOf: (sublevel: JsonSublevel) => string) {
@@ -77,12 +82,20 @@ export class Journal {
     return this.#queuedDone;
   }
 
-  /** Makes everything appended so far survive a crash of the bot: one write to the log, if anything is new. */
+  /**
+   * Makes everything appended so far survive a crash of the bot: one write to the log, if anything is
+   * new. It does not throw: a log that cannot be written (a full disk) is reported, and the bot goes on
+   * answering and closing; those records still reach LevelDB, but a crash before then loses them.
+   */
   durable(): void {
     if (this.#unlogged.length === 0) return;
     const lines = this.#unlogged;
     this.#unlogged = [];
-    this.#wal.append(lines);
+    try {
+      this.#wal.append(lines);
+    } catch (err) {
+      this.onError(err, "log", lines.length);
+    }
   }
 
   /** Resolves when everything appended until now is in LevelDB (sending it now if it waits). */
@@ -122,7 +135,7 @@ export class Journal {
         await this.#db.batch(ops as any);
       } catch (err) {
         // Nothing better to do than say so loudly: the bot keeps serving, the admin sees the cause.
-        this.onError(err, ops.length);
+        this.onError(err, "database", ops.length);
       }
       done();
     }
@@ -139,4 +152,19 @@ export class Journal {
     const head = `[{"t":"${op.type}","s":${JSON.stringify(this.#nameOf(op.sublevel))},"k":${JSON.stringify(op.key)}`;
     return op.type === "put" ? `${head},"v":${op.json}}]` : `${head}}]`;
   }
+}
+
+/** What a log's lines (see `#logLine`) ask of LevelDB when they are applied again at start. */
+export function replayedOps(
+  pending: readonly LoggedOp[],
+  sublevel: (name: string) => JsonSublevel,
+): (LevelOp | { type: "put"; sublevel: JsonSublevel; key: string; value: unknown })[] {
+  return pending.map((op) => {
+    const s = sublevel(op.s);
+    if (op.t === "del") return { type: "del", sublevel: s, key: op.k };
+    // The value as it was logged: the value itself, or (older logs) its JSON text.
+    return op.u
+      ? { type: "put", sublevel: s, key: op.k, value: op.v as string, valueEncoding: "utf8" }
+      : { type: "put", sublevel: s, key: op.k, value: op.v };
+  });
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Level } from "level";
 import { StorageLockedError } from "../errors.js";
-import { Journal } from "./journal.js";
+import { Journal, replayedOps } from "./journal.js";
 import { type LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
 
 /** The sublevels of the one database: one per concern, so a concern cannot read or clobber another's keys. */
@@ -67,14 +67,7 @@ export class Store {
   /** Applies what the write-ahead log still holds (the bot stopped before it reached LevelDB). */
   async #replay(pending: LoggedOp[]): Promise<void> {
     if (pending.length > 0) {
-      const ops = pending.map((op) => {
-        const sublevel = this.sublevel(op.s as SublevelName);
-        if (op.t === "del") return { type: "del", sublevel, key: op.k };
-        // The value as it was logged: JSON text already (older logs), or the value itself.
-        return op.u
-          ? { type: "put", sublevel, key: op.k, value: op.v, valueEncoding: "utf8" }
-          : { type: "put", sublevel, key: op.k, value: op.v };
-      });
+      const ops = replayedOps(pending, (name) => this.sublevel(name as SublevelName));
       // biome-ignore lint/suspicious/noExplicitAny: operations across sublevels.
       await this.#db.batch(ops as any);
     }

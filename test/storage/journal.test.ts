@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Level } from "level";
 import { HistoryLog } from "../../src/history/history-log.js";
 import { PluginStore } from "../../src/plugins/plugin-store.js";
-import { Store } from "../../src/storage/store.js";
+import { Journal } from "../../src/storage/journal.js";
+import { type JsonSublevel, Store } from "../../src/storage/store.js";
+import type { WriteAheadLog } from "../../src/storage/write-ahead-log.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 describe("the journal (write-ahead log in front of LevelDB)", () => {
@@ -88,5 +91,36 @@ describe("the journal (write-ahead log in front of LevelDB)", () => {
     store = await Store.open(dir.path);
     const again = new PluginStore(store.sublevel("plugin-store"), "p", 10_000, store.journal);
     assert.equal(await again.get("a"), null);
+  });
+
+  it("keeps answering and closing when its log cannot be written (a full disk): it says so, and LevelDB still gets the records", async () => {
+    // A full disk cannot be made safely in a test: a log whose every append fails as write() then does.
+    const wal = {
+      append() {
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      },
+      clear() {},
+      bytes: 0,
+    } as unknown as WriteAheadLog;
+    const db = new Level<string, unknown>(join(dir.path, "db"), { valueEncoding: "json" });
+    await db.open();
+    try {
+      const history = db.sublevel<string, unknown>("history", { valueEncoding: "json" }) as JsonSublevel;
+      const journal = new Journal(db, wal, () => "history");
+      const errors: string[] = [];
+      journal.onError = (err, failed, operations) =>
+        errors.push(`${failed} ${operations} ${(err as Error).message}`);
+      const written = journal.append({ type: "put", sublevel: history, key: "k1", json: '{"n":1}' });
+      assert.doesNotThrow(() => journal.durable());
+      assert.equal(errors.length, 1);
+      assert.match(errors[0] as string, /^log 1 /);
+      await written;
+      assert.deepEqual(await history.get("k1"), { n: 1 });
+      journal.append({ type: "put", sublevel: history, key: "k2", json: '{"n":2}' });
+      await journal.checkpoint();
+      assert.deepEqual(await history.get("k2"), { n: 2 }, "a shutdown's checkpoint goes through");
+    } finally {
+      await db.close();
+    }
   });
 });
