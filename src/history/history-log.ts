@@ -1,4 +1,4 @@
-import type { Journal } from "../storage/journal.js";
+import { type Journal, jsonText } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 export interface HistoryEntry {
@@ -43,7 +43,7 @@ export class HistoryLog {
       type: "put",
       sublevel: this.#db,
       key: `${userId}${SEP}${pad(n)}`,
-      json: JSON.stringify(entry),
+      json: jsonText(entry),
     });
     return entry;
   }

@@ -1,5 +1,5 @@
 import { QuotaExceededError, UsageError } from "../errors.js";
-import type { Journal } from "../storage/journal.js";
+import { type Journal, jsonText } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 const SEP = "\u0000";
@@ -24,6 +24,8 @@ export class PluginStore {
   /** Each key's size as the quota counts it, once read from LevelDB (`#loadSizes`). */
   #sizes: Map<string, number> | undefined;
   #loading: Promise<Map<string, number>> | undefined;
+  /** Counts clear()s, so that a size read started before one is not taken for the store as it is. */
+  #generation = 0;
   /** The sum of `#sizes`, kept as they change. */
   #usedTotal = 0;
   /**
@@ -108,6 +110,7 @@ export class PluginStore {
     await this.#db.clear({ gte: base, lt: `${base}\uffff` });
     this.#sizes = undefined;
     this.#loading = undefined;
+    this.#generation++;
   }
 
   get quotaBytes(): number {
@@ -141,7 +144,7 @@ export class PluginStore {
     this.#checkKey(key);
     if (value === undefined)
       throw new UsageError(`store.set("${key}"): the value is undefined; use store.delete.`);
-    const json = JSON.stringify(value);
+    const json = jsonText(value);
     const size = Buffer.byteLength(json) + key.length;
     if (size > MAX_VALUE_BYTES) {
       throw new QuotaExceededError(
@@ -195,8 +198,12 @@ export class PluginStore {
     if (this.#cache.size > CACHED_VALUES) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
+  /** Reads every key's size once; a failed read is tried again on the next use. */
   #loadSizes(): Promise<Map<string, number>> {
-    this.#loading ??= (async () => {
+    if (this.#loading) return this.#loading;
+    // A clear() meanwhile makes what this read obsolete.
+    const generation = this.#generation;
+    const loading = (async () => {
       await this.#journal.committed();
       const sizes = new Map<string, number>();
       const base = `${this.#plugin}${SEP}`;
@@ -211,11 +218,16 @@ export class PluginStore {
         sizes.set(key, size);
         total += size;
       }
+      if (generation !== this.#generation) return this.#loadSizes();
       this.#usedTotal = total;
       this.#sizes = sizes;
       return sizes;
     })();
-    return this.#loading;
+    this.#loading = loading;
+    loading.catch(() => {
+      if (this.#loading === loading) this.#loading = undefined;
+    });
+    return loading;
   }
 
   #checkKey(key: string): void {

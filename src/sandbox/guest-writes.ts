@@ -68,8 +68,7 @@ export class GuestWrites {
   }
 
   #refuse(err: Error): Promise<void> {
-    this.#refused = true;
-    this.fail(err);
+    this.#refuseWrite(err);
     return Promise.reject(this.#failure);
   }
 

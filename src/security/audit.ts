@@ -1,4 +1,4 @@
-import type { Journal } from "../storage/journal.js";
+import { type Journal, jsonText } from "../storage/journal.js";
 import type { JsonSublevel } from "../storage/store.js";
 
 export type AuditDecision = "allowed" | "refused" | "waiting" | `approved by ${string}`;
@@ -54,7 +54,7 @@ export class AuditLog {
       type: "put",
       sublevel: this.#db,
       key: pad(++this.#seq),
-      json: JSON.stringify(entry),
+      json: jsonText(entry),
     });
   }
 

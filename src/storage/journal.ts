@@ -3,11 +3,24 @@ import type { JsonSublevel } from "./store.js";
 import type { LoggedOp, WriteAheadLog } from "./write-ahead-log.js";
 
 /**
+ * JSON text the host made with `jsonText`. The journal puts it into its log lines as it is, so it must
+ * never be text from anywhere else: text that is not exactly one JSON value could add records.
+ */
+export type JsonText = string & { readonly __madeByJsonText: unique symbol };
+
+/** Serialises a value for the journal (guest data too: it was parsed, and is serialised here again). */
+export function jsonText(value: unknown): JsonText {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`a ${typeof value} is not JSON`);
+  return json as JsonText;
+}
+
+/**
  * One record for the journal. A put carries its value as JSON text, serialised once by whoever makes
  * it: the same text goes into the log line and, as it is, into LevelDB (whose JSON sublevels read it).
  */
 export type JournalOp =
-  | { type: "put"; sublevel: JsonSublevel; key: string; json: string }
+  | { type: "put"; sublevel: JsonSublevel; key: string; json: JsonText }
   | { type: "del"; sublevel: JsonSublevel; key: string };
 
 /** The operation as LevelDB's batch takes it. */
@@ -94,7 +107,7 @@ export class Journal {
     try {
       this.#wal.append(lines);
     } catch (err) {
-      this.onError(err, "log", lines.length);
+      this.#report(err, "log", lines.length);
     }
   }
 
@@ -135,13 +148,22 @@ export class Journal {
         await this.#db.batch(ops as any);
       } catch (err) {
         // Nothing better to do than say so loudly: the bot keeps serving, the admin sees the cause.
-        this.onError(err, "database", ops.length);
+        this.#report(err, "database", ops.length);
       }
       done();
     }
     this.#writing = null;
     // Everything logged is in LevelDB now (what is still unlogged is not in the file yet).
     if (this.#wal.bytes > CLEAR_LOG_AT_BYTES && this.#unlogged.length === 0) this.#wal.clear();
+  }
+
+  /** Tells onError; a handler that throws must not stop the journal (a batch would never resolve). */
+  #report(err: unknown, failed: "log" | "database", operations: number): void {
+    try {
+      this.onError(err, failed, operations);
+    } catch {
+      // Nowhere left to say it.
+    }
   }
 
   /**

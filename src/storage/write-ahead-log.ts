@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 
 /** One journal operation as written to the log: sublevel by name, so it can be replayed after a crash. */
 export interface LoggedOp {
@@ -39,14 +39,32 @@ export class WriteAheadLog {
         // A line cut short by a crash was never acknowledged: nothing answered depended on it.
       }
     }
-    return { wal: new WriteAheadLog(fd, Buffer.byteLength(text)), pending };
+    return { wal: new WriteAheadLog(fd, fstatSync(fd).size), pending };
   }
 
-  /** Appends batches, one line each, in one write. */
+  /**
+   * Appends batches, one line each, in one write. Throws when they could not all be written (a full
+   * disk), after taking back what was written of them: a torn line would swallow the next append's
+   * first line at replay.
+   */
   append(lines: string[]): void {
-    const text = `${lines.join("\n")}\n`;
-    writeSync(this.#fd, text);
-    this.#bytes += Buffer.byteLength(text);
+    const data = Buffer.from(`${lines.join("\n")}\n`);
+    try {
+      // A full disk can cut a write short without an error; the next write then says why.
+      for (let done = 0; done < data.length; ) {
+        const n = writeSync(this.#fd, data, done, data.length - done);
+        if (n === 0) throw new Error("the journal file took no more bytes: is the disk full?");
+        done += n;
+      }
+    } catch (err) {
+      try {
+        ftruncateSync(this.#fd, this.#bytes);
+      } catch {
+        // The write's own error is the one to report.
+      }
+      throw err;
+    }
+    this.#bytes += data.length;
   }
 
   get bytes(): number {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { HistoryLog } from "../../src/history/history-log.js";
+import type { Journal } from "../../src/storage/journal.js";
 import type { Store } from "../../src/storage/store.js";
 import { openTempStore } from "../helpers/temp-store.js";
 
@@ -69,5 +70,29 @@ describe("HistoryLog", () => {
       (await again.recent("u", 10)).map((x) => x.text),
       ["before", "before 2", "after"],
     );
+  });
+
+  it("a failed read of a user's last number is tried again, and numbering goes on from it", async () => {
+    const db = store.sublevel("history");
+    await new HistoryLog(db, store.journal).record("u", "before", null);
+    await store.journal.committed();
+    // A journal whose first wait for LevelDB fails (a read error), as a fake: nothing else can make one.
+    let failOnce = true;
+    const flaky = {
+      committed: () => {
+        if (!failOnce) return store.journal.committed();
+        failOnce = false;
+        return Promise.reject(new Error("disk hiccup"));
+      },
+      append: (op: Parameters<Journal["append"]>[0]) => store.journal.append(op),
+    } as unknown as Journal;
+    const h = new HistoryLog(db, flaky);
+    const both = await Promise.allSettled([h.record("u", "a", null), h.record("u", "b", null)]);
+    assert.deepEqual(
+      both.map((r) => r.status),
+      ["rejected", "rejected"],
+      "one read, shared, failed for both",
+    );
+    assert.equal((await h.record("u", "after", null)).n, 2);
   });
 });

@@ -83,4 +83,25 @@ describe("GuestWrites (a sandbox's store writes on their way to the store)", () 
     await assert.rejects(Promise.resolve(unnumbered.settle("x [[]]")), /without their number/);
     assert.deepEqual(store.written, ['[["s","a",1]]']);
   });
+
+  it("a batch refused later (a rejection) fails the waiters behind it and writes nothing after it", async () => {
+    const written: string[] = [];
+    let refuse: (err: Error) => void = () => undefined;
+    let n = 0;
+    const writes = new GuestWrites((json) => {
+      if (n++ === 0) return new Promise((_, reject) => (refuse = reject));
+      written.push(json);
+      return undefined;
+    });
+    const one = writes.settle('1 [["s","a",1]]') as Promise<void>;
+    const two = writes.settle('2 [["s","b",1]]') as Promise<void>;
+    const three = writes.settle("2") as Promise<void>;
+    for (const p of [one, two, three]) p.catch(() => undefined);
+    refuse(new Error("no"));
+    await assert.rejects(one, /no/);
+    await assert.rejects(two, /no/);
+    await assert.rejects(three, /no/);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(written, []);
+  });
 });
