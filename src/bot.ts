@@ -218,14 +218,12 @@ export class Bot {
   async run(): Promise<void> {
     try {
       await this.#backend.run((message) => {
-        const started = process.hrtime.bigint();
+        const started = this.#handlingTimes.begin(message);
         return this.#dispatcher.handle(message).then(
-          (acted) => {
-            if (acted) this.#handlingTimes.record(started);
-          },
+          (acted) => this.#handlingTimes.end(message, started, acted),
           (err: unknown) => {
             // Even its error reply failed (the chat service, say): the slowest cases count too.
-            this.#handlingTimes.record(started);
+            this.#handlingTimes.end(message, started, true);
             throw err;
           },
         );
@@ -448,7 +446,7 @@ export class Bot {
       version: hostVersion,
       startedAt: this.#startedAt,
       backendName: this.#backend.name,
-      handlingTimes: () => this.#handlingTimes.summary(),
+      handlingTimes: (asker) => this.#handlingTimes.summary(asker),
       prefix: this.config.prefix,
       dataDir: this.config.dataDir,
       commands: () => this.registry.all(),

@@ -2,9 +2,10 @@ import type { HandlingSummary } from "../../src/commands/handling-times.js";
 import type { CoreContext } from "../../src/plugins/core-context.js";
 
 /**
- * Shows how the bot is doing: version, uptime, backend, plugins, memory, and how long it took over the
+ * Shows how the bot is doing: version, uptime, backend, plugins, memory, how long it took over the
  * last 1,000 messages it acted on (p50 and p99, from taking a message up until it has handed over its
- * answer; on Slack, posting it included). Scheduled commands, timers and webhooks are not counted.
+ * answer; on Slack, posting it included), and how many others it is handling now, the oldest for how
+ * long. Scheduled commands, timers and webhooks are not counted.
  * @example !status
  */
 export function status(ctx: CoreContext): string {
@@ -16,19 +17,23 @@ export function status(ctx: CoreContext): string {
     `Errand ${host.version}, up ${formatDuration(Date.now() - host.startedAt.getTime())}, on ${host.backendName}.`,
     `Plugins: ${active.length} active of ${plugins.length} (${active.map((p) => p.name).join(", ")}).`,
     `Memory: ${mib(mem.rss)} MiB resident, heap ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB.`,
-    handling(host.handlingTimes()),
+    handling(host.handlingTimes(ctx.message)),
   ].join("\n");
 }
 
 // The bot's own part of an answer's delay (see HandlingTimes for what it covers).
-function handling(times: HandlingSummary | null): string {
-  if (!times) return "Handling: no messages yet.";
+function handling(times: HandlingSummary): string {
   // Three significant digits or so: "0.031", "1.25", "12.5", "250".
   const ms = (n: number) => n.toFixed(n < 1 ? 3 : n < 10 ? 2 : n < 100 ? 1 : 0);
-  return (
-    `Handling: p50 ${ms(times.p50Ms)} ms, p99 ${ms(times.p99Ms)} ms, over the last ${times.count} ` +
-    `message${times.count === 1 ? "" : "s"} it acted on (from taking one up to handing over its answer).`
-  );
+  const done =
+    times.count === 0
+      ? "Handling: no messages yet."
+      : `Handling: p50 ${ms(times.p50Ms)} ms, p99 ${ms(times.p99Ms)} ms, over the last ${times.count} ` +
+        `message${times.count === 1 ? "" : "s"} it acted on (from taking one up to handing over its answer).`;
+  if (times.inProgress === 0) return done;
+  const others = times.inProgress === 1 ? "1 other message" : `${times.inProgress} other messages`;
+  const age = times.oldestInProgressMs;
+  return `${done} In progress now: ${others}, the oldest for ${age < 1000 ? `${Math.round(age)} ms` : formatDuration(age)}.`;
 }
 
 /**

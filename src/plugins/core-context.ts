@@ -26,8 +26,11 @@ export interface HostServices {
   readonly version: string;
   readonly startedAt: Date;
   readonly backendName: string;
-  /** How long the bot took over the recent messages it acted on (see HandlingTimes); null before the first. */
-  handlingTimes(): HandlingSummary | null;
+  /**
+   * How long the bot took over the recent messages it acted on, and what it is handling now (see
+   * HandlingTimes); `asker`, the message asking, is not counted as in progress.
+   */
+  handlingTimes(asker?: object): HandlingSummary;
   readonly prefix: string;
   readonly dataDir: string;
   commands(): Command[];

@@ -7,8 +7,33 @@ const near = (actual: number, expected: number) =>
   assert.ok(Math.abs(actual - expected) < 0.5, `${actual} is not about ${expected}`);
 
 describe("HandlingTimes", () => {
-  it("has nothing to say before the first message", () => {
-    assert.equal(new HandlingTimes().summary(), null);
+  it("has no figures before the first message", () => {
+    assert.deepEqual(new HandlingTimes().summary(), {
+      count: 0,
+      p50Ms: 0,
+      p99Ms: 0,
+      inProgress: 0,
+      oldestInProgressMs: 0,
+    });
+  });
+
+  it("counts the messages being handled, the oldest's age, and leaves out the one asking", async () => {
+    const times = new HandlingTimes();
+    const [slow, talk, asker] = [{}, {}, {}];
+    const slowStarted = times.begin(slow);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const talkStarted = times.begin(talk);
+    times.begin(asker);
+    const now = times.summary(asker);
+    assert.equal(now.inProgress, 2);
+    assert.ok(now.oldestInProgressMs >= 25, `${now.oldestInProgressMs} ms`);
+    assert.equal(now.count, 0, "nothing finished yet");
+    times.end(talk, talkStarted, false);
+    times.end(slow, slowStarted, true);
+    const later = times.summary(asker);
+    assert.equal(later.inProgress, 0);
+    assert.equal(later.count, 1, "talk it let pass is not recorded");
+    assert.ok(later.p50Ms >= 25);
   });
 
   it("gives the median and the 99th percentile of what it recorded", () => {

@@ -130,6 +130,7 @@ describe("core plugins", () => {
       assert.ok(Number(m[1]) > 0 && Number(m[1]) <= Number(m[2]), reply);
       // The first !status once it was done, and the three echoes.
       assert.equal(Number(m[3]), 4);
+      assert.doesNotMatch(reply, /In progress/, "the !status asking is not one of them");
     });
 
     it("uptime and about answer", async () => {
