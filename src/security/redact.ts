@@ -12,19 +12,25 @@ export function redactSecrets(text: string, secretKeys: Iterable<string>): strin
   return text.replace(kv, `$1$2${MASK}`).replace(json, `$1"${MASK}"`);
 }
 
-let cached: { names: string; kv: RegExp; json: RegExp } | undefined;
+let cached: { keys: Iterable<string>; names: string; kv: RegExp; json: RegExp } | undefined;
 
-/** The two patterns for a set of key names, compiled once per set (it changes when plugins do). */
+/**
+ * The two patterns for a set of key names, compiled once per set (it changes when plugins do). The
+ * plugin manager hands out the same array until then (a new one after, never one changed in place),
+ * so that is checked first.
+ */
 function patternsFor(secretKeys: Iterable<string>): { kv: RegExp; json: RegExp } {
+  if (cached?.keys === secretKeys) return cached;
   const keys = new Set(["password", "token", "secret", "webhookSecret", ...secretKeys]);
   const names = [...keys].map(escapeRegExp).join("|");
   if (cached?.names !== names) {
     cached = {
+      keys: secretKeys,
       names,
       kv: new RegExp(`(^|\\s)((?:${names})=)("[^"]*"|'[^']*'|\\S*)`, "gi"),
       json: new RegExp(`("(?:${names})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\s]+)`, "gi"),
     };
-  }
+  } else cached.keys = secretKeys;
   return cached;
 }
 

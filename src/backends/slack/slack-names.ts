@@ -21,6 +21,8 @@ export class SlackDirectory {
   readonly #channelNames = new Map<string, string | null>();
   readonly #channelIdsByName = new Map<string, string>();
   readonly #dmChannels = new Map<string, string>();
+  readonly #userLookups = new Map<string, Promise<string>>();
+  readonly #channelLookups = new Map<string, Promise<string | null>>();
 
   constructor(client: WebClient, log: Logger) {
     this.#client = client;
@@ -31,6 +33,10 @@ export class SlackDirectory {
   async userName(id: string): Promise<string> {
     const known = this.#userNames.get(id);
     if (known !== undefined) return known;
+    return this.#once(this.#userLookups, id, () => this.#lookUpUser(id));
+  }
+
+  async #lookUpUser(id: string): Promise<string> {
     try {
       const res = await this.#client.users.info({ user: id });
       const u = res.user;
@@ -48,11 +54,23 @@ export class SlackDirectory {
   async channelName(id: string): Promise<string | null> {
     const known = this.#channelNames.get(id);
     if (known !== undefined) return known;
-    const res = await this.#client.conversations.info({ channel: id });
-    const c = res.channel;
-    const name = c?.is_im ? null : (c?.name ?? id);
-    this.rememberChannel(id, name);
-    return name;
+    return this.#once(this.#channelLookups, id, async () => {
+      const res = await this.#client.conversations.info({ channel: id });
+      const c = res.channel;
+      const name = c?.is_im ? null : (c?.name ?? id);
+      this.rememberChannel(id, name);
+      return name;
+    });
+  }
+
+  /** One look-up per id at a time: the first messages of a busy channel, or user, share it. */
+  #once<T>(lookups: Map<string, Promise<T>>, id: string, lookUp: () => Promise<T>): Promise<T> {
+    let lookup = lookups.get(id);
+    if (!lookup) {
+      lookup = lookUp().finally(() => lookups.delete(id));
+      lookups.set(id, lookup);
+    }
+    return lookup;
   }
 
   /** Records what an event told us, so that answering it needs no lookup. */

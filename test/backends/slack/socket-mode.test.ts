@@ -211,6 +211,18 @@ describe("Slack backend over Socket Mode (Bolt against a fake Slack)", function 
     await assert.rejects(bot.backend.send("ops", "x"), /#channel or @user/);
   });
 
+  it("asks users.info once for the first messages of a new user that arrive together", async () => {
+    const before = fake.callsOf("users.info").filter((c) => c.params.user === "UCAROL").length;
+    const [a, b] = await Promise.all([
+      say({ user: "UCAROL", channel: "COPS", text: "!echo one" }),
+      say({ user: "UCAROL", channel: "COPS", text: "!echo two" }),
+    ]);
+    await bot.waitSettled(a.ts);
+    await bot.waitSettled(b.ts);
+    await posted(2);
+    assert.equal(fake.callsOf("users.info").filter((c) => c.params.user === "UCAROL").length - before, 1);
+  });
+
   it("asks users.info once per user", () => {
     assert.equal(fake.callsOf("users.info").filter((c) => c.params.user === "UALICE").length, 1);
   });
