@@ -15,10 +15,10 @@
  * - This isolate is the only writer of the plugin's store while it runs, so what it knows stays true;
  *   it forgets everything when it knows too much, and asks again.
  *
- * Uses from the bootstrap: `host`, `liveCalls`, `finished`, `pluginError`, `create`, `freeze`, `parse`,
- * `stringify`, `toText`, `GuestPromise`, and `$2`
- * (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`). Gives it: `store(token)`, `storeOps` (a
- * call ends once its store operations settled), and `takeWrites`.
+ * Uses from the bootstrap: `host`, `finished`, `pluginError`, `create`, `freeze`, `parse`, `stringify`,
+ * `toText`, `GuestPromise`, and `$2` (`{ plugin, quotaBytes, maxValueBytes, maxKeyLength }`); a call's
+ * state (`call.live`, and `call.storeOps`, its store operations: the call ends once they settled).
+ * Gives it: `store(call)` and `takeWrites`.
  */
 /** Bytes as the host's Buffer.byteLength counts them, in guest code: a lone surrogate is 3 (its replacement). */
 export const GUEST_UTF8_LENGTH = `(s) => {
@@ -49,11 +49,10 @@ let knownChars = 0;
 let used = -1;
 let writes = [];
 const fetching = create(null);
-// Each call's store operations that wait for the host: the call ends only once they are settled.
-const storeOps = create(null);
-const track = (token, promise) => {
-  const ops = storeOps[token];
-  if (ops === undefined) storeOps[token] = [promise];
+// A call's store operations that wait for the host: the call ends only once they are settled.
+const track = (call, promise) => {
+  const ops = call.storeOps;
+  if (ops === undefined) call.storeOps = [promise];
   else ops[ops.length] = promise;
   return promise;
 };
@@ -78,10 +77,10 @@ const remember = (key, json, size) => {
   return entry;
 };
 // Asks the host for a key not known here (one question per key at a time).
-const fetchEntry = (token, key) => {
+const fetchEntry = (call, key) => {
   let asked = fetching[key];
   if (asked === undefined) {
-    asked = host("store.get", token, { key }).then(
+    asked = host("store.get", call, { key }).then(
       (out) => {
         delete fetching[key];
         if (used < 0) used = out.used;
@@ -97,8 +96,8 @@ const fetchEntry = (token, key) => {
   return asked;
 };
 const valueOf = (entry) => (entry.json === null ? null : parse(entry.json));
-const write = (token, key, json, size) => (entry) => {
-  if (liveCalls[token] !== true) throw finished();
+const write = (call, key, json, size) => (entry) => {
+  if (call.live !== true) throw finished();
   // As on the host: a delete is never refused, even in a store over a quota lowered since.
   if (json !== null && used - entry.size + size > storeLimits.quotaBytes)
     throw new Error(
@@ -121,19 +120,19 @@ const settle = (fn) => {
     return GuestPromise.reject(err);
   }
 };
-const store = (token) =>
+const store = (call) =>
   freeze({
     get: (key) =>
       settle(() => {
-        if (liveCalls[token] !== true) throw finished();
+        if (call.live !== true) throw finished();
         const k = toText(key);
         const entry = known[k];
         // Once fetched, what a write made meanwhile stored wins over what the host said.
-        return entry !== undefined ? valueOf(entry) : track(token, fetchEntry(token, k)).then((e) => valueOf(known[k] || e));
+        return entry !== undefined ? valueOf(entry) : track(call, fetchEntry(call, k)).then((e) => valueOf(known[k] || e));
       }),
     set: (key, value) =>
       settle(() => {
-        if (liveCalls[token] !== true) throw finished();
+        if (call.live !== true) throw finished();
         const k = toText(key);
         checkKey(k);
         const json = value === undefined ? undefined : stringify(value);
@@ -142,22 +141,22 @@ const store = (token) =>
         if (size > storeLimits.maxValueBytes)
           throw pluginError('the value for "' + k + '" is ' + size + " bytes; one value may hold " + storeLimits.maxValueBytes + ".");
         const entry = known[k];
-        const put = write(token, k, json, size);
-        return entry !== undefined ? put(entry) : track(token, fetchEntry(token, k).then(put));
+        const put = write(call, k, json, size);
+        return entry !== undefined ? put(entry) : track(call, fetchEntry(call, k).then(put));
       }),
     delete: (key) =>
       settle(() => {
-        if (liveCalls[token] !== true) throw finished();
+        if (call.live !== true) throw finished();
         const k = toText(key);
         checkKey(k);
         const entry = known[k];
-        const remove = write(token, k, null, 0);
-        return entry !== undefined ? remove(entry) : track(token, fetchEntry(token, k).then(remove));
+        const remove = write(call, k, null, 0);
+        return entry !== undefined ? remove(entry) : track(call, fetchEntry(call, k).then(remove));
       }),
     list: (prefix) =>
       settle(() => {
-        if (liveCalls[token] !== true) throw finished();
-        return host("store.list", token, { prefix: prefix === undefined ? "" : toText(prefix) });
+        if (call.live !== true) throw finished();
+        return host("store.list", call, { prefix: prefix === undefined ? "" : toText(prefix) });
       }),
   });
 // Hands the writes not taken yet to the host as the next numbered batch: "N [w, …]", each w being

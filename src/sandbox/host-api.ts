@@ -41,40 +41,40 @@ const matchPatterns = $1.map((p) => new RegExp(p.source, p.flags));
 const GuestPromise = Promise;
 const promiseThen = GuestPromise.prototype.then;
 const ignore = () => undefined;
-// Calls running now, by token: only they may ask the host for anything.
-const liveCalls = create(null);
+// Each call has its state, which only the bootstrap's closures hold: { token, live, ops, storeOps }.
+// While live, it may ask the host for anything; ops are the ids of its operations waiting for an
+// answer, storeOps its store operations (see guest-store.ts). console.* logs as LOAD, outside any call.
+const LOAD = freeze({ token: "load", live: false });
 const pluginError = (message) => new Error("Plugin " + $2.plugin + ": " + message);
 const finished = () => pluginError("this command has finished, so it cannot reply or use the store any more.");
-// Operations waiting for the host's answer, by id, and the ids of each call's operations. The host
-// answers through __errandDeliver, a call it makes (and limits) itself: the guest never runs except
-// inside a call the host made and timed. A call's operations are forgotten when it ends, so no plugin
-// code runs for a call that has answered.
+// Operations waiting for the host's answer, by id. The host answers through __errandDeliver, a call it
+// makes (and limits) itself: the guest never runs except inside a call the host made and timed. A
+// call's operations are forgotten when it ends, so no plugin code runs for a call that has answered.
 const waiting = create(null);
-const opsOf = create(null);
 let lastOp = 0;
 const send = (op, token, args, id) =>
   hostRef.applyIgnored(undefined, [op, token, stringify(args === undefined ? null : args), id], {
     arguments: { copy: true },
   });
 const MAX_OPS_PER_CALL = ${MAX_OPS_PER_CALL};
-const host = (op, token, args) =>
+const host = (op, call, args) =>
   new GuestPromise((resolve, reject) => {
     // A call that has ended asks nothing more; one call asks at most MAX_OPS_PER_CALL times.
-    if (liveCalls[token] !== true) throw finished();
-    const ids = opsOf[token];
+    if (call.live !== true) throw finished();
+    const ids = call.ops;
     if (ids !== undefined && ids.length >= MAX_OPS_PER_CALL)
       throw pluginError("one call may ask the host at most " + MAX_OPS_PER_CALL + " times.");
     const id = ++lastOp;
     waiting[id] = { resolve, reject };
-    if (ids === undefined) opsOf[token] = [id];
+    if (ids === undefined) call.ops = [id];
     else ids[ids.length] = id;
-    send(op, token, args, id);
+    send(op, call.token, args, id);
   });
-// Called when a call ends, after its store operations settled (storeOps has no entry for it by then).
-const forgetOps = (token) => {
-  const ids = opsOf[token];
+// Called when a call ends, after its store operations settled.
+const forgetOps = (call) => {
+  const ids = call.ops;
   if (ids === undefined) return;
-  delete opsOf[token];
+  call.ops = undefined;
   for (let i = 0; i < ids.length; i++) delete waiting[ids[i]];
 };
 globalThis.__errandDeliver = (id, failed, out) => {
@@ -92,24 +92,23 @@ const deepFreeze = (v) => {
   return v;
 };
 const pluginConfig = deepFreeze($3);
-// Log lines want no answer (id 0). A context kept past its call logs nothing (console.* logs as
-// "load", outside any call).
-const log = (token, level, m) => {
-  if (token === "load" || liveCalls[token] === true) send("log", token, { level, message: toText(m) }, 0);
+// Log lines want no answer (id 0). A context kept past its call logs nothing.
+const log = (call, level, m) => {
+  if (call === LOAD || call.live === true) send("log", call.token, { level, message: toText(m) }, 0);
 };
-const logger = (token) => ({
-  info: (m) => log(token, "info", m),
-  warn: (m) => log(token, "warn", m),
-  error: (m) => log(token, "error", m),
+const logger = (call) => ({
+  info: (m) => log(call, "info", m),
+  warn: (m) => log(call, "warn", m),
+  error: (m) => log(call, "error", m),
 });
 globalThis.console = freeze({
-  log: (...a) => logger("load").info(a.map(toText).join(" ")),
-  info: (...a) => logger("load").info(a.map(toText).join(" ")),
-  warn: (...a) => logger("load").warn(a.map(toText).join(" ")),
-  error: (...a) => logger("load").error(a.map(toText).join(" ")),
+  log: (...a) => logger(LOAD).info(a.map(toText).join(" ")),
+  info: (...a) => logger(LOAD).info(a.map(toText).join(" ")),
+  warn: (...a) => logger(LOAD).warn(a.map(toText).join(" ")),
+  error: (...a) => logger(LOAD).error(a.map(toText).join(" ")),
 });
-const http = (token) => {
-  const request = (req) => host("http", token, req);
+const http = (call) => {
+  const request = (req) => host("http", call, req);
   return freeze({
     request,
     get: (url, options) => request({ ...(options || {}), method: "GET", url: toText(url) }),
@@ -119,11 +118,11 @@ const http = (token) => {
 ${GUEST_STORE}
 let exportsOf = {};
 const fnName = (fn) => (typeof fn === "function" ? keys(exportsOf).find((k) => exportsOf[k] === fn) || fn.name : toText(fn));
-const schedule = (token) =>
+const schedule = (call) =>
   freeze({
-    after: (ms, fn, data) => host("schedule.after", token, { ms, fn: fnName(fn), data }),
-    every: (spec, fn, data) => host("schedule.every", token, { spec, fn: fnName(fn), data }),
-    cancel: (id) => host("schedule.cancel", token, { id: toText(id) }),
+    after: (ms, fn, data) => host("schedule.after", call, { ms, fn: fnName(fn), data }),
+    every: (spec, fn, data) => host("schedule.every", call, { spec, fn: fnName(fn), data }),
+    cancel: (id) => host("schedule.cancel", call, { id: toText(id) }),
   });
 globalThis.__errandInit = () => {
   exportsOf = globalThis.__errandPlugin || {};
@@ -162,6 +161,7 @@ globalThis.__errandCall = async (
 ) => {
   const args = argsJson === "[]" ? EMPTY_LIST : freeze(parse(argsJson));
   const positional = positionalJson === "" ? args : parse(positionalJson);
+  const call = { token, live: true, ops: undefined, storeOps: undefined };
   const ctx = freeze({
     args,
     options: optionsJson === "{}" ? NO_OPTIONS : freeze(parse(optionsJson)),
@@ -172,28 +172,27 @@ globalThis.__errandCall = async (
     thread,
     isDirect,
     config: pluginConfig,
-    reply: (text) => host("reply", token, { text: toText(text) }),
-    send: (target, text) => host("send", token, { target: toText(target), text: toText(text) }),
+    reply: (text) => host("reply", call, { text: toText(text) }),
+    send: (target, text) => host("send", call, { target: toText(target), text: toText(text) }),
     // Made for every call, though most use one of them or none: accessors that made them on demand
     // cost more (V8 builds an object literal with accessors at run time).
-    store: store(token),
-    http: http(token),
-    schedule: schedule(token),
-    log: freeze(logger(token)),
+    store: store(call),
+    http: http(call),
+    schedule: schedule(call),
+    log: freeze(logger(call)),
   });
-  liveCalls[token] = true;
   let result;
   try {
     result = await exportsOf[exportName](ctx, ...positional);
   } finally {
     // Store operations it started and did not wait for still belong to it (see guest-store.ts).
-    // Checked again after each wait, and the deletes follow at once: nothing can start in between.
-    for (let ops = storeOps[token]; ops !== undefined; ops = storeOps[token]) {
-      delete storeOps[token];
+    // Checked again after each wait, and the call ends at once after: nothing can start in between.
+    for (let ops = call.storeOps; ops !== undefined; ops = call.storeOps) {
+      call.storeOps = undefined;
       for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
     }
-    delete liveCalls[token];
-    forgetOps(token);
+    call.live = false;
+    forgetOps(call);
   }
   let out;
   if (raw) out = stringify(result === undefined ? null : result);
