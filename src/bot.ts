@@ -81,6 +81,8 @@ export class Bot {
   readonly #startedAt = new Date();
   /** How long the bot took over the recent messages it acted on (`!status`). */
   readonly #handlingTimes = new HandlingTimes();
+  /** A message run again (`!!`) is, for !status, the message that asked for it. */
+  readonly #askedBy = new WeakMap<object, object>();
   #stopping: Promise<void> | undefined;
 
   private constructor(config: BotConfig, chat: Backend, log: Logger, opened: OpenedStores) {
@@ -446,7 +448,7 @@ export class Bot {
       version: hostVersion,
       startedAt: this.#startedAt,
       backendName: this.#backend.name,
-      handlingTimes: (asker) => this.#handlingTimes.summary(asker),
+      handlingTimes: (asker) => this.#handlingTimes.summary(asker && (this.#askedBy.get(asker) ?? asker)),
       prefix: this.config.prefix,
       dataDir: this.config.dataDir,
       commands: () => this.registry.all(),
@@ -475,7 +477,9 @@ export class Bot {
       resolveCommand: (text) => this.registry.resolve(tokenize(text).map((t) => t.value))?.command,
       history,
       rerun: async (message, text) => {
-        await this.#dispatcher.handle({ ...message, text: `${this.config.prefix}${text}`, addressed: false });
+        const again = { ...message, text: `${this.config.prefix}${text}`, addressed: false };
+        this.#askedBy.set(again, this.#askedBy.get(message) ?? message);
+        await this.#dispatcher.handle(again);
       },
     };
   }

@@ -6,7 +6,10 @@ export interface HandlingSummary {
   count: number;
   p50Ms: number;
   p99Ms: number;
-  /** Messages being handled now (a stuck bot shows here before its percentiles do). */
+  /**
+   * Messages being handled now, whether or not the bot will act on them (talk goes to the listeners
+   * first): a stuck bot shows here before its percentiles do.
+   */
   inProgress: number;
   /** How long the oldest of those has been handled, 0 when there are none. */
   oldestInProgressMs: number;

@@ -44,7 +44,7 @@ const ignore = () => undefined;
 // Each call has its state, which only the bootstrap's closures hold: { token, live, ops, storeOps }.
 // While live, it may ask the host for anything; ops are the ids of its operations waiting for an
 // answer, storeOps its store operations (see guest-store.ts). console.* logs as LOAD, outside any call.
-const LOAD = freeze({ token: "load", live: false });
+const LOAD = freeze({ token: "load", live: false, ops: undefined, storeOps: undefined });
 const pluginError = (message) => new Error("Plugin " + $2.plugin + ": " + message);
 const finished = () => pluginError("this command has finished, so it cannot reply or use the store any more.");
 // Operations waiting for the host's answer, by id. The host answers through __errandDeliver, a call it
@@ -187,12 +187,16 @@ globalThis.__errandCall = async (
   } finally {
     // Store operations it started and did not wait for still belong to it (see guest-store.ts).
     // Checked again after each wait, and the call ends at once after: nothing can start in between.
-    for (let ops = call.storeOps; ops !== undefined; ops = call.storeOps) {
-      call.storeOps = undefined;
-      for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
+    try {
+      for (let ops = call.storeOps; ops !== undefined; ops = call.storeOps) {
+        call.storeOps = undefined;
+        for (let i = 0; i < ops.length; i++) await apply(promiseThen, ops[i], [undefined, ignore]);
+      }
+    } finally {
+      // Even when plugin code makes the wait throw (a Promise.prototype.constructor getter, say).
+      call.live = false;
+      forgetOps(call);
     }
-    call.live = false;
-    forgetOps(call);
   }
   let out;
   if (raw) out = stringify(result === undefined ? null : result);

@@ -133,6 +133,13 @@ describe("core plugins", () => {
       assert.doesNotMatch(reply, /In progress/, "the !status asking is not one of them");
     });
 
+    it("status run again with !! does not count its own !! as another message in progress", async () => {
+      await bot.chat.ask("!status");
+      const reply = await bot.chat.ask("!!");
+      assert.match(reply, /Handling: p50/, reply);
+      assert.doesNotMatch(reply, /In progress/, reply);
+    });
+
     it("uptime and about answer", async () => {
       assert.match(await bot.chat.ask("!uptime"), /^Up \d+s, since \d{4}-/);
       assert.match(
