@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { StoreWrite } from "../../src/plugins/plugin-store.js";
 import type { GuestServices } from "../../src/sandbox/host-api.js";
-import { type GuestCall, Sandbox } from "../../src/sandbox/sandbox.js";
+import { Sandbox } from "../../src/sandbox/sandbox.js";
+import { guestCall } from "../helpers/guest-call.js";
 
 // A plugin that tampers with its own realm's prototypes must not get a context to outlive its call.
 function services(logs: string[], data: Map<string, string>) {
@@ -27,19 +28,7 @@ function services(logs: string[], data: Map<string, string>) {
   } as unknown as GuestServices;
 }
 
-const call = (token: string): GuestCall => ({
-  token,
-  args: [],
-  positional: [],
-  raw: false,
-  options: {},
-  text: "",
-  match: [],
-  user: { id: "console:ada", name: "ada" },
-  room: null,
-  thread: null,
-  isDirect: true,
-});
+const call = (token: string) => guestCall({ token });
 
 async function make(code: string, logs: string[]) {
   return Sandbox.create(

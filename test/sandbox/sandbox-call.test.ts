@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { GuestServices } from "../../src/sandbox/host-api.js";
-import { type GuestCall, Sandbox } from "../../src/sandbox/sandbox.js";
+import { Sandbox } from "../../src/sandbox/sandbox.js";
+import { guestCall } from "../helpers/guest-call.js";
 
 describe("Sandbox.call (what a plugin's function receives)", () => {
   it("the config, frozen once per sandbox, cannot be changed by one call for the next (nested values too)", async () => {
@@ -29,20 +30,7 @@ describe("Sandbox.call (what a plugin's function receives)", () => {
       services,
     );
     try {
-      const call = (over: Partial<GuestCall>): GuestCall => ({
-        token: "t1",
-        args: [],
-        positional: [],
-        raw: false,
-        options: {},
-        text: "",
-        match: [],
-        user: { id: "console:ada", name: "ada" },
-        room: null,
-        thread: null,
-        isDirect: true,
-        ...over,
-      });
+      const call = guestCall;
       const first = await sandbox.call("poke", call({}));
       const second = await sandbox.call("poke", call({ token: "t2" }));
       assert.equal(first, '{"nested":{"list":["a"],"x":1}}');
