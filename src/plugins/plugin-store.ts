@@ -53,13 +53,11 @@ export class PluginStore {
    * reply goes out, and in LevelDB with the next group commit.
    */
   async set(key: string, value: unknown): Promise<void> {
-    await this.#loadSizes();
-    this.#put(key, value);
+    await this.apply([["s", key, value]]);
   }
 
   async delete(key: string): Promise<void> {
-    await this.#loadSizes();
-    this.#remove(key);
+    await this.apply([["d", key]]);
   }
 
   /**
