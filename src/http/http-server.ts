@@ -185,8 +185,7 @@ async function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerRes
     return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
   try {
     const answer = await route.handle({ headers: lowerCaseHeaders(req), body });
-    res.writeHead(answer.status, answer.headers ?? {});
-    res.end(answer.body);
+    respond(res, answer.status, answer.headers ?? {}, answer.body);
   } catch (err) {
     const id = newErrorId();
     log.error({ err, errorId: id, path: route.path }, "http route failed");
@@ -255,11 +254,19 @@ function send(
   value: unknown,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(value));
+  respond(res, status, { "content-type": "application/json", ...headers }, JSON.stringify(value));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-  res.end(text);
+  respond(res, status, { "content-type": "text/plain; charset=utf-8" }, text);
+}
+
+/**
+ * Every answer states its length: one write with the headers, where a chunked answer (what Node sends
+ * after writeHead without one) takes more bytes and writes, and some webhook senders and proxies
+ * handle it worse.
+ */
+function respond(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+  res.end(body);
 }

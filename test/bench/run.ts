@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: figures measured through the real CLI on a pipe, each beside a bare Node line-echo
- * loop driven by the same harness in the same run (the limit). Medians over several runs; the machine
- * is small and noisy, so read the ratios. Figures also go to bench-results/latest.json.
+ * loop driven by the same harness in the same run (the limit); the webhook figures beside a bare Node
+ * HTTP server driven by the same client. Medians over several runs; the machine is small and noisy, so
+ * read the ratios. Figures also go to bench-results/latest.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,8 @@ const ROUND_TRIPS = 1000;
 const WARMUP = 1000;
 const THROUGHPUT_LINES = 5000;
 const WEBHOOK_POSTS = 1000;
+/** Posts before each measured pattern (see webhookFigures). */
+const WEBHOOK_WARMUP = 2000;
 /** A handful of names: the store value `!hello` reads and writes stays the size a real tally has. */
 const helloLine = (i: number) => `!hello n${i % 10}`;
 const helloReply = (i: number) => `Hello, n${i % 10}!`;
@@ -28,6 +31,7 @@ const hello = resolve(packageRoot, "repos", "hello");
 const automation = resolve(packageRoot, "test", "fixtures", "plugins", "automation");
 
 const startBare = () => new LineProcess(node, [resolve(packageRoot, "dist/test/bench/echo-loop.js")]);
+const startBareHttp = () => new LineProcess(node, [resolve(packageRoot, "dist/test/bench/echo-http.js")]);
 const startBot = (dataDir: string, pluginPaths: string[] = [], flags: string[] = []) =>
   new LineProcess(
     node,
@@ -210,18 +214,19 @@ async function sandboxedFigures() {
   };
 }
 
-/** POSTs to a plugin's webhook through the real HTTP server: one after the other, then 16 at a time. */
-async function webhookFigures() {
+/**
+ * POSTs to a plugin's webhook through the real HTTP server (or to the bare server, the limit): one
+ * after the other, then 16 at a time. Each pattern is measured warm, after posts of its own: the
+ * first thousands of concurrent requests on fresh connections are several times slower, for a bare
+ * Node server as much as for the bot (JIT, socket buffers), and a bot serves webhooks for days.
+ */
+async function webhookFigures(start: (dir: string) => LineProcess) {
   const sequential: number[] = [];
   const concurrent: number[] = [];
   let errors = 0;
   for (let run = 0; run < RUNS; run++) {
     await withTemp(async (dir) => {
-      const p = startBot(
-        join(dir, "data"),
-        [automation],
-        ["--http-port", "0", "--webhook-rate-limit-per-minute", "1000000"],
-      );
+      const p = start(dir);
       const [listening] = await p.nextLines(1);
       const port = /127\.0\.0\.1:(\d+)/.exec(listening ?? "")?.[1];
       if (!port) throw new Error(`no HTTP port in: ${listening}`);
@@ -233,15 +238,20 @@ async function webhookFigures() {
         if (res.status !== 200 || (res.body as { got?: { i?: number } }).got?.i !== i) errors++;
         return ms(t0);
       };
-      for (let i = 0; i < 50; i++) await post(i); // warm-up
+      const sixteenAtATime = async (count: number) => {
+        const times: number[] = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < count) times.push(await post(next++));
+        };
+        await Promise.all(Array.from({ length: 16 }, worker));
+        return times;
+      };
+      for (let i = 0; i < WEBHOOK_WARMUP; i++) await post(i);
       const seq: number[] = [];
       for (let i = 0; i < WEBHOOK_POSTS; i++) seq.push(await post(i));
-      const con: number[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < WEBHOOK_POSTS) con.push(await post(next++));
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
+      await sixteenAtATime(WEBHOOK_WARMUP);
+      const con = await sixteenAtATime(WEBHOOK_POSTS);
       sequential.push(percentile(seq, 0.99));
       concurrent.push(percentile(con, 0.99));
       client.close();
@@ -306,7 +316,14 @@ const bot = await echoFigures((dataDir) => startBot(dataDir), true);
 const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
 const repos = await repoFigures();
-const hooks = await webhookFigures();
+const bareHooks = await webhookFigures(() => startBareHttp());
+const hooks = await webhookFigures((dir) =>
+  startBot(
+    join(dir, "data"),
+    [automation],
+    ["--http-port", "0", "--webhook-rate-limit-per-minute", "1000000"],
+  ),
+);
 const rssPerPlugin = ((scale[50]?.rssMb ?? 0) - (scale[0]?.rssMb ?? 0)) / 50;
 
 const f = (n: number, d = 3) => n.toFixed(d);
@@ -409,25 +426,28 @@ const rows: string[][] = [
   ],
   [
     `${WEBHOOK_POSTS} webhook POSTs, sequential: p99 (ms)`,
-    "",
+    `${f(bareHooks.sequentialP99, 2)} (bare HTTP)`,
     f(hooks.sequentialP99, 2),
-    "",
+    x(hooks.sequentialP99 / bareHooks.sequentialP99),
     "< 10",
     check(hooks.sequentialP99 < 10 && hooks.errors === 0),
   ],
   [
     `${WEBHOOK_POSTS} webhook POSTs, 16 at a time: p99 (ms); errors`,
-    "",
+    `${f(bareHooks.concurrentP99, 2)} (bare HTTP)`,
     `${f(hooks.concurrentP99, 2)}; ${hooks.errors}`,
-    "",
+    x(hooks.concurrentP99 / bareHooks.concurrentP99),
     "< 10; 0",
     check(hooks.concurrentP99 < 10 && hooks.errors === 0),
   ],
 ];
-const header = ["figure", "limit (bare loop)", "errand", "ratio", "target", "met"];
+const header = ["figure", "limit (bare Node)", "errand", "ratio", "target", "met"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
-console.log(`median of ${RUNS} runs; ${ROUND_TRIPS} sequential round trips after ${WARMUP} warm-up\n`);
+console.log(
+  `median of ${RUNS} runs; ${ROUND_TRIPS} sequential round trips after ${WARMUP} warm-up; ` +
+    `${WEBHOOK_POSTS} webhook POSTs after ${WEBHOOK_WARMUP} of the same pattern\n`,
+);
 console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const r of rows) console.log(line(r));
@@ -435,7 +455,7 @@ for (const r of rows) console.log(line(r));
 const outDir = resolve(packageRoot, "bench-results");
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, "latest.json");
-const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos, hooks };
+const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos, bareHooks, hooks };
 writeFileSync(
   file,
   `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`,

@@ -59,6 +59,24 @@ describe("the HTTP server and webhooks", function () {
     });
   });
 
+  it("states each answer's length in bytes instead of sending it in chunks", async () => {
+    const answers = [
+      await post("/hooks/automation/echo", JSON.stringify({ name: "Zoë ✓" })),
+      await post("/hooks/automation/announce", JSON.stringify({ text: "deployed" })),
+      await post("/hooks/automation/nothing-here", "{}"),
+      await fetch(`${base}/healthz`),
+    ];
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 404, 200],
+    );
+    for (const res of answers) {
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(res.headers.get("transfer-encoding"), null);
+      assert.equal(res.headers.get("content-length"), String(bytes.length));
+    }
+  });
+
   it("parses a form body, and a JSON payload inside a form (GitHub's form encoding)", async () => {
     const form = await post("/hooks/automation/echo", "a=1&b=two+words", {
       "content-type": "application/x-www-form-urlencoded",
