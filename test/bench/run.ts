@@ -30,7 +30,8 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.st
 const hello = resolve(packageRoot, "repos", "hello");
 const automation = resolve(packageRoot, "test", "fixtures", "plugins", "automation");
 
-const startBare = () => new LineProcess(node, [resolve(packageRoot, "dist/test/bench/echo-loop.js")]);
+const startBare = (flags: string[] = []) =>
+  new LineProcess(node, [...flags, resolve(packageRoot, "dist/test/bench/echo-loop.js")]);
 const startBareHttp = () => new LineProcess(node, [resolve(packageRoot, "dist/test/bench/echo-http.js")]);
 const startBot = (dataDir: string, pluginPaths: string[] = [], flags: string[] = []) =>
   new LineProcess(
@@ -312,6 +313,14 @@ async function repoFigures() {
 }
 
 const bare = await echoFigures(() => startBare());
+/**
+ * The bare loop's start under the flag the bot needs (isolated-vm 5 on Node 20): without Node's start-up
+ * snapshot, every built-in module is compiled at start.
+ */
+const bareNoSnapshotStarts: number[] = [];
+for (let run = 0; run < RUNS; run++)
+  bareNoSnapshotStarts.push((await coldStart(() => startBare(["--no-node-snapshot"]))).ms);
+const bareNoSnapshotStartMs = median(bareNoSnapshotStarts);
 const bot = await echoFigures((dataDir) => startBot(dataDir), true);
 const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
@@ -365,7 +374,7 @@ const rows: string[][] = [
   ],
   [
     "cold start to first answer, 0 plugins (ms)",
-    f(bare.coldStartMs, 0),
+    `${f(bare.coldStartMs, 0)} (${f(bareNoSnapshotStartMs, 0)} no snapshot)`,
     f(bot.coldStartMs, 0),
     x(bot.coldStartMs / bare.coldStartMs),
     "< 250",
@@ -455,7 +464,17 @@ for (const r of rows) console.log(line(r));
 const outDir = resolve(packageRoot, "bench-results");
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, "latest.json");
-const results = { bare, bot, sandbox, scale, rssPerPluginMb: rssPerPlugin, repos, bareHooks, hooks };
+const results = {
+  bare,
+  bareNoSnapshotStartMs,
+  bot,
+  sandbox,
+  scale,
+  rssPerPluginMb: rssPerPlugin,
+  repos,
+  bareHooks,
+  hooks,
+};
 writeFileSync(
   file,
   `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs: RUNS, results }, null, 2)}\n`,
