@@ -14,6 +14,8 @@ export interface ConsoleOptions {
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Replies held on a pipe before they are written (see deferOutput). */
+const MAX_UNWRITTEN = 128;
 const META_HELP = "Console commands: /as NAME, /room NAME, /dm, /bot NAME, /quit.";
 
 /**
@@ -85,7 +87,8 @@ export class ConsoleBackend implements Backend {
 
   /**
    * Piped lines are handled back to back, and their replies leave together when the lines at hand are
-   * done, `beforeOutput` first: a write, and a log write, per reply cost more than the reply.
+   * done, or every 128 replies, `beforeOutput` first: a write, and a log write, per reply cost more
+   * than the reply.
    */
   deferOutput(beforeOutput: () => void): void {
     this.#beforeOutput = beforeOutput;
@@ -160,9 +163,13 @@ export class ConsoleBackend implements Backend {
       this.#opts.output.write(line);
       return;
     }
-    // On a pipe, what is said while the lines at hand are handled goes out in one write (see deferOutput).
+    // On a pipe, what is said while the lines at hand are handled goes out in one write (see deferOutput),
+    // or in writes of MAX_UNWRITTEN replies while a long script is read: its first answers need not wait
+    // for the last, and records that have left are garbage young (holding a whole read's made the bot
+    // spend more time collecting).
     this.#unwritten.push(line);
     if (this.#unwritten.length === 1) process.nextTick(() => this.#flush());
+    else if (this.#unwritten.length >= MAX_UNWRITTEN) this.#flush();
   }
 
   #flush(): void {
