@@ -108,7 +108,7 @@ async function handle(
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   if (url.pathname === "/healthz") {
     if (req.method !== "GET" && req.method !== "HEAD")
-      return send(res, 405, { error: "use GET" }, { allow: "GET" });
+      return send(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
     return send(res, 200, h.health());
   }
   const route = h.routes?.find((r) => r.path === url.pathname);
@@ -262,11 +262,25 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 }
 
 /**
- * Every answer states its length: one write with the headers, where a chunked answer (what Node sends
- * after writeHead without one) takes more bytes and writes, and some webhook senders and proxies
- * handle it worse.
+ * Every answer that has a body states its length: one write with the headers, where a chunked answer
+ * (what Node sends after writeHead without one) takes more bytes and writes, and some webhook senders
+ * and proxies handle it worse. The length is the server's to state: a route's own (in any case) goes,
+ * and 1xx, 204 and 304 answers have none (RFC 9110; Node sends no body with them).
  */
-function respond(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
-  res.end(body);
+function respond(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | undefined,
+): void {
+  const text = body ?? "";
+  const own: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== "content-length" && lower !== "transfer-encoding") own[name] = value;
+  }
+  const bodiless = status < 200 || status === 204 || status === 304;
+  if (!bodiless) own["content-length"] = String(Buffer.byteLength(text));
+  res.writeHead(status, own);
+  res.end(bodiless ? undefined : text);
 }

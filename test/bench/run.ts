@@ -326,6 +326,7 @@ const sandbox = await sandboxedFigures();
 const scale = await scaleFigures();
 const repos = await repoFigures();
 const bareHooks = await webhookFigures(() => startBareHttp());
+if (bareHooks.errors > 0) throw new Error(`the bare HTTP server answered ${bareHooks.errors} posts wrongly`);
 const hooks = await webhookFigures((dir) =>
   startBot(
     join(dir, "data"),

@@ -60,20 +60,29 @@ describe("the HTTP server and webhooks", function () {
   });
 
   it("states each answer's length in bytes instead of sending it in chunks", async () => {
-    const answers = [
-      await post("/hooks/automation/echo", JSON.stringify({ name: "Zoë ✓" })),
-      await post("/hooks/automation/announce", JSON.stringify({ text: "deployed" })),
-      await post("/hooks/automation/nothing-here", "{}"),
-      await fetch(`${base}/healthz`),
+    const expected = (value: unknown) => JSON.stringify(value);
+    const answers: [Response, string][] = [
+      [
+        await post("/hooks/automation/echo", JSON.stringify({ name: "Zoë ✓" })),
+        expected({ got: { name: "Zoë ✓" }, query: {}, method: "POST", agent: "node" }),
+      ],
+      [await post("/hooks/automation/announce", JSON.stringify({ text: "deployed" })), "posted"],
+      [await post("/hooks/automation/status?status=202", "{}"), expected({ chosen: true })],
+      [await post("/hooks/automation/nothing-here", "{}"), expected({ error: "not found" })],
     ];
-    assert.deepEqual(
-      answers.map((a) => a.status),
-      [200, 200, 404, 200],
-    );
-    for (const res of answers) {
-      const bytes = Buffer.from(await res.arrayBuffer());
+    for (const [res, text] of answers) {
       assert.equal(res.headers.get("transfer-encoding"), null);
-      assert.equal(res.headers.get("content-length"), String(bytes.length));
+      assert.equal(res.headers.get("content-length"), String(Buffer.byteLength(text)));
+      assert.equal(await res.text(), text);
+    }
+  });
+
+  it("sends no length and no body with a 204 or 304 a hook chooses", async () => {
+    for (const status of [204, 304]) {
+      const res = await post(`/hooks/automation/status?status=${status}`, "{}");
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get("content-length"), null);
+      assert.equal(await res.text(), "");
     }
   });
 
