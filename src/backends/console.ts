@@ -165,8 +165,8 @@ export class ConsoleBackend implements Backend {
     }
     // On a pipe, what is said while the lines at hand are handled goes out in one write (see deferOutput),
     // or in writes of MAX_UNWRITTEN replies while a long script is read: its first answers need not wait
-    // for the last, and records that have left are garbage young (holding a whole read's made the bot
-    // spend more time collecting).
+    // for the last, and what was written dies young (holding the replies to a whole read made the bot
+    // spend more time collecting garbage).
     this.#unwritten.push(line);
     if (this.#unwritten.length === 1) process.nextTick(() => this.#flush());
     else if (this.#unwritten.length >= MAX_UNWRITTEN) this.#flush();

@@ -185,7 +185,7 @@ async function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerRes
     return send(res, 413, { error: `the body is over ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
   try {
     const answer = await route.handle({ headers: lowerCaseHeaders(req), body });
-    respond(res, answer.status, answer.headers ?? {}, answer.body);
+    respond(res, answer.status, withoutLength(answer.headers ?? {}), answer.body);
   } catch (err) {
     const id = newErrorId();
     log.error({ err, errorId: id, path: route.path }, "http route failed");
@@ -264,8 +264,8 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 /**
  * Every answer that has a body states its length: one write with the headers, where a chunked answer
  * (what Node sends after writeHead without one) takes more bytes and writes, and some webhook senders
- * and proxies handle it worse. The length is the server's to state: a route's own (in any case) goes,
- * and 1xx, 204 and 304 answers have none (RFC 9110; Node sends no body with them).
+ * and proxies handle it worse. 1xx, 204 and 304 answers have none (RFC 9110; Node sends no body with
+ * them). A missing body is an empty one.
  */
 function respond(
   res: ServerResponse,
@@ -274,13 +274,21 @@ function respond(
   body: string | undefined,
 ): void {
   const text = body ?? "";
-  const own: Record<string, string> = {};
+  if (status < 200 || status === 204 || status === 304) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/** A route's headers without its own length or framing (in any case): the length is the server's to state. */
+function withoutLength(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (lower !== "content-length" && lower !== "transfer-encoding") own[name] = value;
+    if (lower !== "content-length" && lower !== "transfer-encoding") kept[name] = value;
   }
-  const bodiless = status < 200 || status === 204 || status === 304;
-  if (!bodiless) own["content-length"] = String(Buffer.byteLength(text));
-  res.writeHead(status, own);
-  res.end(bodiless ? undefined : text);
+  return kept;
 }
